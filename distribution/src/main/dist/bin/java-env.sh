@@ -1,6 +1,6 @@
 # Finds a JDK 25 or newer and sets KILN_JAVA to its java. Sourced by bin/kiln, ./kiln and .ci/run.
-# Order: $JAVA_HOME if it is 25+, then /usr/lib/jvm/*25*, then the newest /usr/lib/jvm/* that is
-# 25+, then `java` on the PATH.
+# Order: $JAVA_HOME if it is 25+, then <dir>/*25* under KILN_JVM_DIRS (default /usr/lib/jvm),
+# then any other JDK there that is 25+, newest first, then `java` on the PATH.
 
 kiln_java_version() {
   # Prints the feature version of the java given (25 for "25.0.1"), or nothing.
@@ -9,11 +9,11 @@ kiln_java_version() {
 }
 
 kiln_find_java() {
-  local candidate v
+  local dirs="${KILN_JVM_DIRS:-/usr/lib/jvm}" candidate v
   for candidate in \
       ${JAVA_HOME:+"$JAVA_HOME/bin/java"} \
-      /usr/lib/jvm/*25*/bin/java \
-      $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV) \
+      "$dirs"/*25*/bin/java \
+      $(ls -d "$dirs"/*/bin/java 2>/dev/null | sort -rV) \
       "$(command -v java 2>/dev/null)"; do
     [ -n "$candidate" ] && [ -x "$candidate" ] || continue
     v=$(kiln_java_version "$candidate")
@@ -22,6 +22,6 @@ kiln_find_java() {
       return 0
     fi
   done
-  echo "kiln: no JDK 25 or newer found: set JAVA_HOME to one (checked \$JAVA_HOME, /usr/lib/jvm and the PATH)" >&2
+  echo "kiln: no JDK 25 or newer found: set JAVA_HOME to one (looked at \$JAVA_HOME, $dirs and the PATH)" >&2
   return 1
 }

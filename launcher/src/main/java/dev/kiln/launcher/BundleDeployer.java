@@ -44,7 +44,15 @@ final class BundleDeployer {
         }
         for (Path jar : jars) {
             try (InputStream in = Files.newInputStream(jar)) {
-                installed.add(context.installBundle(jar.toUri().toString(), in));
+                Bundle bundle = context.installBundle(jar.toUri().toString(), in);
+                if (bundle.getSymbolicName() == null) {
+                    // Felix accepts plain jars as OSGi R3 bundles; Kiln plugins are real bundles.
+                    bundle.uninstall();
+                    log.println("kiln: ignoring " + jar + ": its manifest has no "
+                            + "Bundle-SymbolicName: it is a plain jar, not an OSGi bundle");
+                    continue;
+                }
+                installed.add(bundle);
             } catch (BundleException | IOException | RuntimeException e) {
                 log.println("kiln: cannot install " + jar + ": " + e.getMessage());
             }

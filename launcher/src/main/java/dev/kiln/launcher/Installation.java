@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * bin/kiln                the start script
  * lib/                    the launcher and the Felix framework (the class path)
  * bundle/core/            bundles every command needs: SCR, picocli, the kernel, hal-cpu
- * bundle/runtime/         bundles of the long-running runtime: FileInstall
+ * bundle/runtime/         bundles of the long-running runtime: FileInstall and Kiln's hotdeploy
  * bundle/shell/           bundles of the interactive shell: Gogo and JLine
  * conf/framework.properties   framework settings a user may change
  * plugins/                the default plugins folder

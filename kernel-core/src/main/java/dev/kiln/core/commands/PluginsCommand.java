@@ -57,14 +57,14 @@ public final class PluginsCommand implements Command {
         List<String> problems = new ArrayList<>();
         for (Bundle bundle : context.getBundles()) {
             String state = stateOf(bundle);
+            String name = nameOf(bundle);
             boolean infrastructure = bundle.getBundleId() == 0
-                    || bundle.getSymbolicName().startsWith("org.apache.felix.")
-                    || bundle.getSymbolicName().startsWith("org.osgi.");
+                    || name.startsWith("org.apache.felix.") || name.startsWith("org.osgi.");
             String services = (all || !infrastructure) ? servicesOf(bundle) : "";
-            table.row(bundle.getBundleId(), state, bundle.getSymbolicName(),
+            table.row(bundle.getBundleId(), state, name,
                     bundle.getVersion(), services);
             if (!isFragment(bundle) && bundle.getState() != Bundle.ACTIVE) {
-                problems.add(bundle.getSymbolicName() + " [" + bundle.getBundleId() + "] is "
+                problems.add(name + " [" + bundle.getBundleId() + "] is "
                         + state + ": it did not start (the log says why)");
             }
             problems.addAll(failedComponents(bundle));
@@ -122,7 +122,7 @@ public final class PluginsCommand implements Command {
         for (ComponentDescriptionDTO description : runtime.getComponentDescriptionDTOs(bundle)) {
             for (ComponentConfigurationDTO config : runtime.getComponentConfigurationDTOs(description)) {
                 if (config.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                    failed.add(bundle.getSymbolicName() + " [" + bundle.getBundleId()
+                    failed.add(nameOf(bundle) + " [" + bundle.getBundleId()
                             + "]: component " + description.name + " failed to activate: "
                             + firstLine(config.failure));
                 }
@@ -137,6 +137,12 @@ public final class PluginsCommand implements Command {
         }
         int nl = text.indexOf('\n');
         return (nl < 0 ? text : text.substring(0, nl)).strip();
+    }
+
+    /** The symbolic name, or the location for a legacy bundle that has none. */
+    private static String nameOf(Bundle bundle) {
+        String name = bundle.getSymbolicName();
+        return name != null ? name : bundle.getLocation();
     }
 
     private static boolean isFragment(Bundle bundle) {
