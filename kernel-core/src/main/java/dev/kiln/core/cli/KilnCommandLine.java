@@ -199,6 +199,9 @@ public final class KilnCommandLine {
             b.type(List.class).auxiliaryTypes(option.type()).arity("1..*");
         } else if (option.type() == Boolean.class && option.defaultValue().isEmpty()) {
             b.type(Boolean.class).arity("0");
+        } else if (option.type() == Boolean.class) {
+            // ms-swift spells booleans with a value (--merge_lora true); a bare flag means true.
+            b.type(Boolean.class).arity("0..1");
         } else {
             b.type(option.type());
         }
