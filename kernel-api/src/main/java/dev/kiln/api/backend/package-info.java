@@ -1,7 +1,7 @@
 /**
  * The hardware abstraction layer: one {@link dev.kiln.api.backend.Backend} service per kind of
- * device (CPU, CUDA, Ascend NPU, OpenCL), each registered by its own bundle with a
- * {@link dev.kiln.api.backend.BackendName} property.
+ * device (CPU, CUDA, Ascend NPU, OpenCL), each registered by its own bundle with a {@link
+ * dev.kiln.api.backend.BackendName} property.
  */
 @Export
 @Version("1.0.0")

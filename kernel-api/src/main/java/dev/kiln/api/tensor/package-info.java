@@ -1,5 +1,6 @@
 /**
- * Value types of the tensor API: element types now, shapes and tensor handles as the engine grows.
+ * Value types of the tensor API: element types now, shapes and tensor handles as the engine
+ * grows.
  */
 @Export
 @Version("1.0.0")

@@ -1,0 +1,11 @@
+/**
+ * Tokenizers: text to token ids and back. A {@link dev.kiln.api.tokenizer.TokenizerFactory}
+ * service recognises a tokenizer's files (tokenizer.json, vocab.json + merges.txt, a GGUF
+ * vocabulary) and loads them.
+ */
+@Export
+@Version("1.0.0")
+package dev.kiln.api.tokenizer;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
