@@ -1,6 +1,9 @@
 /**
- * Value types of the tensor API: element types now, shapes and tensor handles as the engine
- * grows.
+ * The tensor API model code is written in: {@link dev.kiln.api.tensor.Tensor} handles on a
+ * device, the differentiable {@link dev.kiln.api.tensor.TensorOps}, gradient modes and memory
+ * scopes, and the value types {@link dev.kiln.api.tensor.DType} and
+ * {@link dev.kiln.api.tensor.Shape}. The engine in kernel-core provides them; plugins only
+ * program against them.
  */
 @Export
 @Version("1.0.0")

@@ -1,0 +1,28 @@
+package dev.kiln.api.backend;
+
+import java.util.Objects;
+
+/**
+ * A place in a {@link DeviceBuffer}: the buffer and the element offset where an operand starts.
+ * Kernels take slices so that a tensor can live inside a larger buffer (a view, a KV cache).
+ */
+public record Slice(DeviceBuffer buffer, long offset) {
+
+    public Slice {
+        Objects.requireNonNull(buffer, "buffer");
+        if (offset < 0 || offset > buffer.elements()) {
+            throw new IllegalArgumentException("offset " + offset + " outside a buffer of "
+                    + buffer.elements() + " elements");
+        }
+    }
+
+    /** The whole buffer, from its first element. */
+    public static Slice of(DeviceBuffer buffer) {
+        return new Slice(buffer, 0);
+    }
+
+    /** Elements from the offset to the end of the buffer. */
+    public long available() {
+        return buffer.elements() - offset;
+    }
+}
