@@ -1,0 +1,51 @@
+package dev.kiln.api.tuner;
+
+import dev.kiln.api.model.CausalLM;
+import dev.kiln.api.tensor.Tensor;
+import dev.kiln.api.tensor.TensorOps;
+import java.util.List;
+import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A way of fine-tuning, as PEFT structures one: a configuration, layers, and their injection into
+ * a model. {@code full} trains every parameter; {@code lora} wraps the target linear layers;
+ * QLoRA, DoRA, ... are bundles beside it. Register with a {@link TunerName}.
+ */
+@ConsumerType
+public interface Tuner {
+
+    /**
+     * Prepares {@code model} for training with the user's arguments ({@code --lora_rank 8},
+     * {@code --target_modules all-linear}, ... as parsed option values by name without dashes):
+     * wraps or freezes what it must.
+     *
+     * @return the parameters to train and how to save them
+     * @throws IllegalArgumentException naming the argument that is wrong
+     */
+    TunedModel apply(CausalLM model, Map<String, Object> arguments, TensorOps ops, long seed);
+
+    /** A model made trainable by a {@link Tuner}. */
+    @ConsumerType
+    interface TunedModel {
+
+        /** The parameters the optimizer updates, by name. */
+        Map<String, Tensor> trainableParameters();
+
+        /** Names of trainable parameters that must not get weight decay (biases, norms). */
+        List<String> noWeightDecay();
+
+        /**
+         * What to save in a checkpoint, by the names the interchange format uses (PEFT's
+         * {@code base_model.model....lora_A.weight} for adapters), with the config to save beside
+         * it ({@code adapter_config.json}), or the full model's names for {@code full}.
+         */
+        Map<String, Tensor> stateToSave();
+
+        /** The adapter configuration file's content, or empty for a full fine-tune. */
+        Map<String, Object> adapterConfig();
+
+        /** Folds the adapters into the base weights (for export with {@code --merge_lora}). */
+        void merge();
+    }
+}
