@@ -19,8 +19,12 @@ public final class GogoKilnCommand {
         this.commandLine = commandLine;
     }
 
-    /** {@code kiln plugins}, {@code kiln backends}, ... typed at the Gogo prompt. */
-    public int kiln(String... args) {
-        return commandLine.run(args, System.out, System.err, System.getProperty("user.dir"));
+    /**
+     * {@code kiln plugins}, {@code kiln backends}, ... typed at the Gogo prompt. Gogo prints what
+     * a function returns, so success returns nothing and a failure its exit code.
+     */
+    public Integer kiln(String... args) {
+        int code = commandLine.run(args, System.out, System.err, System.getProperty("user.dir"));
+        return code == 0 ? null : code;
     }
 }

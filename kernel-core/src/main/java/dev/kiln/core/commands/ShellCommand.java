@@ -32,14 +32,14 @@ public final class ShellCommand extends RuntimeCommand implements Command {
         return CommandSpec.summary("Run the Kiln runtime with an interactive Gogo shell.")
                 .description("In the shell, 'kiln plugins', 'kiln backends' and every other Kiln command "
                         + "work as on the command line; 'lb' lists bundles, 'help' lists Gogo "
-                        + "commands, 'exit' stops the runtime.")
+                        + "commands, 'exit 0' stops the runtime.")
                 .build();
     }
 
     @Override
     public int run(Invocation invocation) throws InterruptedException {
         invocation.out().println("kiln: runtime up; watching " + pluginsDir()
-                + " for plugins; type 'kiln --help', or 'exit' to stop");
+                + " for plugins; type 'kiln --help', or 'exit 0' to stop");
         return runUntilStopped(invocation);
     }
 }
