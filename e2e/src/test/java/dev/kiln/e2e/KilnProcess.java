@@ -90,12 +90,6 @@ final class KilnProcess implements AutoCloseable {
         }
     }
 
-    /** Types {@code text} on the process's standard input. */
-    void type(String text) throws IOException {
-        process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().flush();
-    }
-
     boolean isAlive() {
         return process.isAlive();
     }
