@@ -21,6 +21,10 @@ public record Gemm(
         }
         int minLda = transA ? m : k;
         int minLdb = transB ? k : n;
+        if (strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException("gemm: negative batch stride A=" + strideA + " B=" + strideB
+                    + " C=" + strideC);
+        }
         if (lda < Math.max(1, minLda) || ldb < Math.max(1, minLdb) || ldc < Math.max(1, n)) {
             throw new IllegalArgumentException("gemm: leading dimensions lda=" + lda + " ldb=" + ldb
                     + " ldc=" + ldc + " too small for m=" + m + " n=" + n + " k=" + k
@@ -31,13 +35,18 @@ public record Gemm(
     /** C = op(A) op(B) for one product of contiguous matrices. */
     public static Gemm of(boolean transA, boolean transB, int m, int n, int k) {
         return new Gemm(transA, transB, m, n, k, 1f, 0f,
-                transA ? m : k, transB ? k : n, n, 1, 0, 0, 0);
+                ld(transA ? m : k), ld(transB ? k : n), ld(n), 1, 0, 0, 0);
     }
 
     /** {@code batch} products of contiguous matrices stored one after the other. */
     public static Gemm batched(boolean transA, boolean transB, int m, int n, int k, int batch) {
         return new Gemm(transA, transB, m, n, k, 1f, 0f,
-                transA ? m : k, transB ? k : n, n, batch, (long) m * k, (long) k * n, (long) m * n);
+                ld(transA ? m : k), ld(transB ? k : n), ld(n), batch, (long) m * k, (long) k * n, (long) m * n);
+    }
+
+    /** A leading dimension for a contiguous matrix: at least 1 even when a size is 0. */
+    private static int ld(int columns) {
+        return Math.max(1, columns);
     }
 
     /** The same product, accumulating into C: {@code beta = 1}. */

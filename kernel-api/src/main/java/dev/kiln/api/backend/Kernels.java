@@ -13,6 +13,15 @@ import org.osgi.annotation.versioning.ConsumerType;
  * they are not (bounds are checked against the buffers). Kernels that accumulate say so; all
  * others overwrite their outputs. Results must be deterministic for a fixed thread count.
  *
+ * <p>Semantics every backend must match (the conformance kit checks them; hal-tck's
+ * ReferenceKernels spells each out): a softmax row of all −∞ gives zeros; attention's lse is the
+ * natural log-sum-exp of the scaled, masked scores, and a fully masked row gives output 0 and
+ * lse −∞; cross-entropy's lse is 0 on ignored rows; gemm with k = 0 gives beta·C; relu'(0) = 0;
+ * embedding ids outside the vocabulary are an error; conversion to integers rounds half to even
+ * and saturates; the dropout mask of element i of a slice is ReferenceKernels.dropoutKeep(seed, i,
+ * p), i counted from the slice's start; layerNorm's bias may be null; {@link Device#copy} handles
+ * overlapping ranges.
+ *
  * <p>Room to grow: kernels that not every backend has (quantized GEMM, ...) are offered through
  * {@link Device#extension(Class)}, so adding them changes no existing backend.
  */

@@ -30,6 +30,30 @@ public record RopeSpec(int headDim, int rotaryDim, double theta, boolean interle
     public record Scaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
             int originalMaxPositions) {
 
+        public Scaling {
+            switch (type) {
+                case "none" -> { }
+                case "linear" -> requirePositive("factor", factor);
+                case "llama3" -> {
+                    requirePositive("factor", factor);
+                    requirePositive("low_freq_factor", lowFreqFactor);
+                    if (!(highFreqFactor > lowFreqFactor)) {
+                        throw new IllegalArgumentException("rope_scaling llama3: high_freq_factor "
+                                + highFreqFactor + " must exceed low_freq_factor " + lowFreqFactor);
+                    }
+                    requirePositive("original_max_position_embeddings", originalMaxPositions);
+                }
+                default -> throw new IllegalArgumentException("rope_scaling: unknown type '" + type
+                        + "' (known: none, linear, llama3)");
+            }
+        }
+
+        private static void requirePositive(String name, double value) {
+            if (!(value > 0)) {
+                throw new IllegalArgumentException("rope_scaling: " + name + " must be positive: " + value);
+            }
+        }
+
         public static final Scaling NONE = new Scaling("none", 1, 1, 1, 0);
 
         public static Scaling linear(double factor) {

@@ -30,10 +30,17 @@ public interface Tensor extends AutoCloseable {
     /** Whether gradients are computed for this tensor (parameters, and results computed from them). */
     boolean requiresGrad();
 
-    /** The gradient accumulated by {@link #backward()} calls, for a tensor that requires it. */
+    /**
+     * The gradient accumulated by {@link #backward()} calls, for a tensor that requires it. The
+     * returned handle belongs to this tensor: closing it does nothing, and it stays valid until
+     * {@link #zeroGrad()} or the next accumulation replaces it.
+     */
     Optional<Tensor> grad();
 
-    /** Clears the accumulated gradient (before the next accumulation cycle). */
+    /**
+     * Frees the accumulated gradient (as PyTorch's {@code set_to_none}); the next
+     * {@link #backward()} starts a new accumulation.
+     */
     void zeroGrad();
 
     /**

@@ -94,13 +94,17 @@ public interface TensorOps {
     /** RMSNorm over the last dim with weight {@code [n]}. */
     Tensor rmsNorm(Tensor x, Tensor weight, float eps);
 
-    /** LayerNorm over the last dim with weight and bias {@code [n]}. */
+    /** LayerNorm over the last dim with weight and bias {@code [n]}; bias may be null. */
     Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps);
 
     /** Softmax over the last dim. */
     Tensor softmax(Tensor x);
 
-    /** Inverted dropout; the identity when p is 0 or gradients are off. */
+    /**
+     * Inverted dropout. It is the identity when p is 0 and inside {@link #noGrad()} (inference
+     * and evaluation); the forward pass of an activation-checkpointed block still drops, with
+     * the same elements as its recomputation.
+     */
     Tensor dropout(Tensor x, float p, long seed);
 
     // ---- transformer blocks ---------------------------------------------------------------
@@ -114,7 +118,8 @@ public interface TensorOps {
     /**
      * Fused attention: q {@code [batch, seqQ, heads, headDim]}, k and v
      * {@code [batch, seqK, kvHeads, headDim]} (grouped-query when kvHeads < heads), optional
-     * additive mask {@code [batch, seqQ, seqK]} (null for none); returns
+     * additive mask {@code [batch, seqQ, seqK]} (null for none; a constant: no gradient flows
+     * into it); returns
      * {@code [batch, seqQ, heads, headDim]}.
      */
     Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, AttentionOptions options);
