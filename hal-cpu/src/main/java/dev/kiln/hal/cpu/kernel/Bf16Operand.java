@@ -1,0 +1,99 @@
+package dev.kiln.hal.cpu.kernel;
+
+import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
+import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
+import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
+
+import java.util.Arrays;
+import java.util.Objects;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A GEMM input stored as bfloat16: each short holds the upper 16 bits of a float32. Packing
+ * widens it to float32, exactly, so the kernel and the sums are those of float32 inputs.
+ */
+final class Bf16Operand extends GemmOperand {
+
+    private static final int L = SPECIES.length();
+    /** As many shorts as the float species has lanes, and the ints they widen to. */
+    private static final VectorSpecies<Short> SHORTS =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+
+    private final short[] data;
+
+    Bf16Operand(short[] data, int offset, int ld, boolean transposed) {
+        super(offset, ld, transposed);
+        this.data = Objects.requireNonNull(data, "matrix");
+    }
+
+    /** The float a bfloat16 stands for: its bits are the float's upper half. */
+    static float toFloat(short bf16) {
+        return Float.intBitsToFloat(bf16 << 16);
+    }
+
+    @Override
+    int length() {
+        return data.length;
+    }
+
+    @Override
+    void copyAlong(float scale, int at, int lines, int kc, int width, float[] dst, int to) {
+        if (lines < width) {
+            Arrays.fill(dst, to, to + kc * width, 0f);
+        }
+        for (int line = 0; line < lines; line++) {
+            int from = at + line * ld();
+            for (int p = 0, d = to + line; p < kc; p++, d += width) {
+                dst[d] = scale * toFloat(data[from + p]);
+            }
+        }
+    }
+
+    @Override
+    void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to) {
+        assert MR == 6;
+        int ld = ld();
+        int r0 = at, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
+        for (int p = 0; p < kc; p++, to += MR) {
+            dst[to] = scale * toFloat(data[r0 + p]);
+            dst[to + 1] = scale * toFloat(data[r1 + p]);
+            dst[to + 2] = scale * toFloat(data[r2 + p]);
+            dst[to + 3] = scale * toFloat(data[r3 + p]);
+            dst[to + 4] = scale * toFloat(data[r4 + p]);
+            dst[to + 5] = scale * toFloat(data[r5 + p]);
+        }
+    }
+
+    @Override
+    void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to) {
+        for (int p = 0; p < kc; p++, at += ld(), to += width) {
+            for (int j = 0; j < count; j++) {
+                dst[to + j] = scale * toFloat(data[at + j]);
+            }
+            for (int j = count; j < width; j++) {
+                dst[to + j] = 0f;
+            }
+        }
+    }
+
+    /** Widening in vectors: shorts to ints (the sign extension is shifted out), then << 16. */
+    @Override
+    void copyAcrossFullPanel(int at, int kc, float[] dst, int to) {
+        for (int p = 0; p < kc; p++, at += ld(), to += NR) {
+            widen(at, dst, to);
+            widen(at + L, dst, to + L);
+        }
+    }
+
+    private void widen(int at, float[] dst, int to) {
+        ((IntVector) ShortVector.fromArray(SHORTS, data, at).convertShape(VectorOperators.S2I, INTS, 0))
+                .lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats()
+                .intoArray(dst, to);
+    }
+}

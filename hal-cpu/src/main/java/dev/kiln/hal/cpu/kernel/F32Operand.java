@@ -1,0 +1,76 @@
+package dev.kiln.hal.cpu.kernel;
+
+import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
+import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
+import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
+
+import java.util.Arrays;
+import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
+
+/** A GEMM input stored as float32. */
+final class F32Operand extends GemmOperand {
+
+    private static final int L = SPECIES.length();
+
+    private final float[] data;
+
+    F32Operand(float[] data, int offset, int ld, boolean transposed) {
+        super(offset, ld, transposed);
+        this.data = Objects.requireNonNull(data, "matrix");
+    }
+
+    @Override
+    int length() {
+        return data.length;
+    }
+
+    @Override
+    void copyAlong(float scale, int at, int lines, int kc, int width, float[] dst, int to) {
+        if (lines < width) {
+            Arrays.fill(dst, to, to + kc * width, 0f);
+        }
+        for (int line = 0; line < lines; line++) {
+            int from = at + line * ld();
+            for (int p = 0, d = to + line; p < kc; p++, d += width) {
+                dst[d] = scale * data[from + p];
+            }
+        }
+    }
+
+    /** Six stored rows read side by side, so the panel is written in order. */
+    @Override
+    void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to) {
+        assert MR == 6;
+        int ld = ld();
+        int r0 = at, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
+        for (int p = 0; p < kc; p++, to += MR) {
+            dst[to] = scale * data[r0 + p];
+            dst[to + 1] = scale * data[r1 + p];
+            dst[to + 2] = scale * data[r2 + p];
+            dst[to + 3] = scale * data[r3 + p];
+            dst[to + 4] = scale * data[r4 + p];
+            dst[to + 5] = scale * data[r5 + p];
+        }
+    }
+
+    @Override
+    void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to) {
+        for (int p = 0; p < kc; p++, at += ld(), to += width) {
+            for (int j = 0; j < count; j++) {
+                dst[to + j] = scale * data[at + j];
+            }
+            for (int j = count; j < width; j++) {
+                dst[to + j] = 0f;
+            }
+        }
+    }
+
+    @Override
+    void copyAcrossFullPanel(int at, int kc, float[] dst, int to) {
+        for (int p = 0; p < kc; p++, at += ld(), to += NR) {
+            FloatVector.fromArray(SPECIES, data, at).intoArray(dst, to);
+            FloatVector.fromArray(SPECIES, data, at + L).intoArray(dst, to + L);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kiln.hal.cpu.kernel;
+
+import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
+import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
+
+/**
+ * An input matrix of a GEMM as its caller stores it (element type, offset, leading dimension,
+ * transposed or not), and the packing of its blocks into the panel layouts {@link MicroKernel}
+ * reads. Packing makes every panel contiguous and in the order the kernel walks it, whatever the
+ * caller's layout, and widens the stored elements to float; rows or columns past the matrix's
+ * edge are packed as zeros, so edge tiles run the same kernel.
+ *
+ * <p>A block of op(A) rows [i0, i0+mc) x columns [p0, p0+kc) becomes ceil(mc/MR) panels of
+ * kc*MR floats, element (i, p) of a panel at p*MR + i. A block of op(B) rows [p0, p0+kc) x
+ * columns [j0, j0+nc) becomes ceil(nc/NR) panels of kc*NR floats, element (p, j) at p*NR + j.
+ *
+ * <p>The panel walk is shared; each storage type supplies the four copy loops it is made of.
+ */
+abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
+
+    private final int offset;
+    private final int ld;
+    private final boolean transposed;
+
+    GemmOperand(int offset, int ld, boolean transposed) {
+        this.offset = offset;
+        this.ld = ld;
+        this.transposed = transposed;
+    }
+
+    /** Where element (0, 0) of the (first) matrix is. */
+    final int offset() {
+        return offset;
+    }
+
+    /** The distance between consecutive stored rows. */
+    final int ld() {
+        return ld;
+    }
+
+    /** Whether the stored matrix is the transpose of the operand. */
+    final boolean transposed() {
+        return transposed;
+    }
+
+    /** Elements in the backing array. */
+    abstract int length();
+
+    /**
+     * Packs alpha * (rows [i0, i0+mc) x columns [p0, p0+kc)) of this operand as op(A), the
+     * matrix at {@code at}. Scaling while copying costs nothing and keeps the kernel lean.
+     */
+    final void packA(float alpha, int at, int i0, int p0, int mc, int kc, float[] dst) {
+        for (int ir = 0, panel = 0; ir < mc; ir += MR, panel += kc * MR) {
+            int rows = Math.min(MR, mc - ir);
+            if (transposed) {
+                copyAcross(alpha, at + p0 * ld + i0 + ir, rows, kc, MR, dst, panel);
+            } else if (rows == MR) {
+                copyAlongFullPanel(alpha, at + (i0 + ir) * ld + p0, kc, dst, panel);
+            } else {
+                copyAlong(alpha, at + (i0 + ir) * ld + p0, rows, kc, MR, dst, panel);
+            }
+        }
+    }
+
+    /** Packs rows [p0, p0+kc) x columns [j0, j0+nc) of this operand as op(B), the matrix at {@code at}. */
+    final void packB(int at, int p0, int j0, int kc, int nc, float[] dst) {
+        for (int jr = 0, panel = 0; jr < nc; jr += NR, panel += kc * NR) {
+            int cols = Math.min(NR, nc - jr);
+            if (transposed) {
+                copyAlong(1f, at + (j0 + jr) * ld + p0, cols, kc, NR, dst, panel);
+            } else if (cols == NR) {
+                copyAcrossFullPanel(at + p0 * ld + j0 + jr, kc, dst, panel);
+            } else {
+                copyAcross(1f, at + p0 * ld + j0 + jr, cols, kc, NR, dst, panel);
+            }
+        }
+    }
+
+    /**
+     * Stored lines that run along p (rows of A, rows of B transposed), {@code lines} of them ld
+     * apart from {@code at}: each becomes one lane of a panel {@code width} lanes wide, a
+     * transposing copy; lanes past {@code lines} are zero.
+     */
+    abstract void copyAlong(float scale, int at, int lines, int kc, int width, float[] dst, int to);
+
+    /** {@link #copyAlong} for all MR lanes of an A panel, the common case, unrolled. */
+    abstract void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to);
+
+    /**
+     * Stored lines that run across the panel (rows of A transposed, rows of B): for each p, a
+     * plain copy of {@code count} consecutive elements; lanes past {@code count} are zero.
+     */
+    abstract void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to);
+
+    /** {@link #copyAcross} for all NR lanes of a B panel, the common case, in vectors. */
+    abstract void copyAcrossFullPanel(int at, int kc, float[] dst, int to);
+}

@@ -1,0 +1,91 @@
+package dev.kiln.hal.cpu.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelismTest {
+
+    @Test
+    void runsEveryBlockExactlyOnce() {
+        try (Parallelism threads = Parallelism.fixed(3)) {
+            AtomicIntegerArray runs = new AtomicIntegerArray(1000);
+            threads.forEach(runs.length(), runs::incrementAndGet);
+            for (int i = 0; i < runs.length(); i++) {
+                assertEquals(1, runs.get(i), "block " + i);
+            }
+        }
+    }
+
+    @Test
+    void spreadsBlocksOverItsThreads() {
+        try (Parallelism threads = Parallelism.fixed(2)) {
+            Set<Thread> seen = ConcurrentHashMap.newKeySet();
+            threads.forEach(64, i -> {
+                seen.add(Thread.currentThread());
+                sleep(2);
+            });
+            assertEquals(2, seen.size());
+        }
+    }
+
+    @Test
+    void serialRunsOnTheCallingThread() {
+        Set<Thread> seen = ConcurrentHashMap.newKeySet();
+        Parallelism.serial().forEach(10, i -> seen.add(Thread.currentThread()));
+        assertEquals(Set.of(Thread.currentThread()), seen);
+        assertSame(Parallelism.serial(), Parallelism.fixed(1));
+    }
+
+    @Test
+    void rethrowsAFailureOnlyAfterEveryStartedBlockHasFinished() {
+        try (Parallelism threads = Parallelism.fixed(2)) {
+            AtomicInteger running = new AtomicInteger();
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, () ->
+                    threads.forEach(8, i -> {
+                        running.incrementAndGet();
+                        try {
+                            sleep(5);
+                            if (i == 0) {
+                                throw new IllegalStateException("block 0 failed");
+                            }
+                        } finally {
+                            running.decrementAndGet();
+                        }
+                    }));
+            assertEquals("block 0 failed", thrown.getMessage());
+            assertEquals(0, running.get());
+        }
+    }
+
+    @Test
+    void nestedCallsOnTheSameThreadsComplete() {
+        try (Parallelism threads = Parallelism.fixed(2)) {
+            AtomicInteger inner = new AtomicInteger();
+            assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> threads.forEach(4, i -> threads.forEach(4, j -> inner.incrementAndGet())));
+            assertEquals(16, inner.get());
+        }
+    }
+
+    @Test
+    void rejectsLessThanOneThread() {
+        assertThrows(IllegalArgumentException.class, () -> Parallelism.fixed(0));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
