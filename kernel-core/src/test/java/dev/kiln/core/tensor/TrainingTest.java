@@ -10,6 +10,7 @@ import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
 import dev.kiln.core.optim.AdamW;
 import dev.kiln.core.optim.GradClipping;
+import dev.kiln.api.backend.Device;
 import dev.kiln.hal.tck.reference.ReferenceDevice;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,13 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("try") // scopes act by being open
 class TrainingTest {
 
-    private final CountingDevice device = new CountingDevice(new ReferenceDevice());
+    private final CountingDevice device = new CountingDevice(newDevice());
     private final TensorOps ops = new TensorEngine().on(device);
+
+    /** The device the training runs on; {@link CpuTrainingTest} runs the same on the CPU backend. */
+    Device newDevice() {
+        return new ReferenceDevice();
+    }
 
     /** A batch of 2 sequences of 6 tokens; the targets are the next tokens, the last ignored. */
     private final Tensor ids = ops.tensor(new int[] {1, 4, 2, 7, 3, 9, 5, 5, 0, 10, 6, 2},

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.kiln.api.backend.Device;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.core.tensor.TensorEngine;
 import dev.kiln.core.tensor.golden.GoldenCase.GoldenTensor;
+import dev.kiln.hal.cpu.CpuDevice;
 import dev.kiln.hal.tck.reference.ReferenceDevice;
 import dev.kiln.hal.tck.reference.math.Rotary;
 import java.util.ArrayList;
@@ -17,7 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -31,11 +37,27 @@ class TransformerBlockGoldenTest {
     private static final double ATOL = 1e-4;
     private static final double RTOL = 1e-4;
 
-    private final TensorOps ops = new TensorEngine().on(new ReferenceDevice());
+    /** The scalar reference and the fast CPU backend must both match PyTorch. */
+    private static final CpuDevice CPU = new CpuDevice(2);
 
-    @ParameterizedTest
-    @ValueSource(strings = {"llama_block", "llama_block_rope_llama3"})
-    void logitsLossAndGradientsMatchPyTorch(String name) {
+    @AfterAll
+    static void stopCpuThreads() {
+        CPU.close();
+    }
+
+    static Stream<Arguments> casesOnDevices() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String name : List.of("llama_block", "llama_block_rope_llama3")) {
+            cases.add(Arguments.of(name, new ReferenceDevice()));
+            cases.add(Arguments.of(name, CPU));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} on {1}", autoCloseArguments = false)
+    @MethodSource("casesOnDevices")
+    void logitsLossAndGradientsMatchPyTorch(String name, Device device) {
+        TensorOps ops = new TensorEngine().on(device);
         GoldenCase golden = GoldenCase.load(name);
         GoldenLlama.Config config = GoldenLlama.Config.fromHf(golden.config());
         Map<String, Tensor> parameters = new LinkedHashMap<>();
