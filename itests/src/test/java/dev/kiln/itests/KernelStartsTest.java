@@ -1,11 +1,18 @@
 package dev.kiln.itests;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.kiln.api.backend.Backend;
 import dev.kiln.api.backend.BackendInfo;
+import dev.kiln.api.backend.Device;
+import dev.kiln.api.backend.DeviceBuffer;
+import dev.kiln.api.backend.Gemm;
+import dev.kiln.api.backend.Slice;
+import dev.kiln.api.tensor.DType;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +114,30 @@ public class KernelStartsTest {
             BackendInfo info = backend.info();
             assertTrue("cpu backend unavailable: " + info.unavailableReason().orElse(""),
                     info.available());
+        } finally {
+            context.ungetService(reference);
+        }
+    }
+
+    /** The CPU device runs kernels inside the framework: a 2×2 product through the HAL. */
+    @Test
+    public void cpuBackendRunsAKernelInTheFramework() {
+        ServiceReference<?> reference = Services.await(context, CPU_BACKEND);
+        Backend backend = (Backend) context.getService(reference);
+        try {
+            Device device = backend.open(0);
+            DeviceBuffer a = device.allocate(DType.F32, 4);
+            DeviceBuffer c = device.allocate(DType.F32, 4);
+            try {
+                device.upload(MemorySegment.ofArray(new float[] {1, 2, 3, 4}), Slice.of(a));
+                device.kernels().gemm(Gemm.of(false, false, 2, 2, 2), Slice.of(a), Slice.of(a), Slice.of(c));
+                float[] product = new float[4];
+                device.download(Slice.of(c), MemorySegment.ofArray(product));
+                assertArrayEquals(new float[] {7, 10, 15, 22}, product, 0f);
+            } finally {
+                a.release();
+                c.release();
+            }
         } finally {
             context.ungetService(reference);
         }
