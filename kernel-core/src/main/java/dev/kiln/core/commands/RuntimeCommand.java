@@ -44,9 +44,13 @@ abstract class RuntimeCommand {
     /** Reports changes on {@code out} until the runtime stops. */
     protected int runUntilStopped(Invocation invocation) throws InterruptedException {
         PrintStream out = invocation.out();
-        BundleListener bundles = event -> out.println("kiln: " + describe(event));
+        BundleListener bundles = event -> {
+            if (!shuttingDown()) {
+                out.println("kiln: " + describe(event));
+            }
+        };
         ServiceListener services = event -> {
-            String what = describe(event.getServiceReference());
+            String what = shuttingDown() ? null : describe(event.getServiceReference());
             if (what != null) {
                 String change = switch (event.getType()) {
                     case ServiceEvent.REGISTERED -> "available";
@@ -76,6 +80,15 @@ abstract class RuntimeCommand {
             }
         }
         return 0;
+    }
+
+    /** While the framework stops, every bundle stops: that is not news worth a line each. */
+    private boolean shuttingDown() {
+        try {
+            return context.getBundle(0).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException contextGone) {
+            return true;
+        }
     }
 
     static String describe(BundleEvent event) {
