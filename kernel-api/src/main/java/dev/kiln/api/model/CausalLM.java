@@ -39,4 +39,19 @@ public interface CausalLM {
      * @param cache null for a training forward over whole sequences
      */
     Tensor forward(Tensor inputIds, Tensor positions, KvCache cache);
+
+    /**
+     * The forward of a batch of left-padded sequences: {@code attentionMask} (I32
+     * {@code [batch, cacheLength + seq]}, 1 to attend, 0 for padding, as Hugging Face's
+     * {@code attention_mask}) keeps every position from attending to the padding. Null means
+     * no padding.
+     *
+     * @throws UnsupportedOperationException when the model cannot mask padding
+     */
+    default Tensor forward(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache) {
+        if (attentionMask == null) {
+            return forward(inputIds, positions, cache);
+        }
+        throw new UnsupportedOperationException(getClass().getName() + " cannot mask padding");
+    }
 }
