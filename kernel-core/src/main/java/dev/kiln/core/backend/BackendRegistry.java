@@ -3,6 +3,7 @@ package dev.kiln.core.backend;
 import dev.kiln.api.backend.Backend;
 import dev.kiln.api.backend.BackendInfo;
 import dev.kiln.api.backend.BackendName;
+import dev.kiln.api.backend.Device;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -85,6 +86,30 @@ public final class BackendRegistry {
                         : "no installed backend is available here: " + all.stream()
                                 .map(e -> e.info().toString())
                                 .collect(Collectors.joining("; "))));
+    }
+
+    /**
+     * Opens the device the user asked for: {@code cpu}, {@code opencl:1} (device 1 of the OpenCL
+     * backend), or {@code null} for device 0 of the preferred available backend.
+     *
+     * @throws IllegalArgumentException when the index is not a non-negative number
+     * @throws IllegalStateException when no installed backend fits, or it cannot open the device
+     */
+    public Device open(String requested) {
+        int index = 0;
+        if (requested != null && requested.contains(":")) {
+            String suffix = requested.substring(requested.indexOf(':') + 1);
+            try {
+                index = Integer.parseInt(suffix);
+            } catch (NumberFormatException e) {
+                index = -1;
+            }
+            if (index < 0) {
+                throw new IllegalArgumentException("--device " + requested
+                        + ": the device index after ':' must be a number from 0, not '" + suffix + "'");
+            }
+        }
+        return select(requested).backend().open(index);
     }
 
     private static String names(List<Entry> entries) {

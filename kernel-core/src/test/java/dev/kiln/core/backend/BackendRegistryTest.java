@@ -1,12 +1,15 @@
 package dev.kiln.core.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.api.backend.Backend;
 import dev.kiln.api.backend.BackendInfo;
 import dev.kiln.api.backend.BackendName;
+import dev.kiln.api.backend.Device;
+import dev.kiln.hal.tck.reference.ReferenceDevice;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Constants;
@@ -66,6 +69,31 @@ class BackendRegistryTest {
         registry.removeBackend(opencl, props);
         assertEquals("cpu", registry.select(null).name());
         assertEquals(1, registry.all().size());
+    }
+
+    @Test
+    void openGivesTheDeviceOfTheIndexAfterTheColon() {
+        add(backend("cpu", 0, null));
+        Device[] devices = {new ReferenceDevice(), new ReferenceDevice()};
+        add(new Backend() {
+            @Override
+            public BackendInfo info() {
+                return BackendInfo.builder("opencl").preference(50).build();
+            }
+
+            @Override
+            public Device open(int index) {
+                return devices[index];
+            }
+        });
+        assertSame(devices[1], registry.open("opencl:1"));
+        assertSame(devices[0], registry.open(null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> registry.open("opencl:first"));
+        assertEquals("--device opencl:first: the device index after ':' must be a number from 0, not 'first'",
+                e.getMessage());
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> registry.open("cpu"));
+        assertEquals("backend 'cpu' has no compute device", none.getMessage());
     }
 
     private Map<String, Object> add(Backend backend) {
