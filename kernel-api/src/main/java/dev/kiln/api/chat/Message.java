@@ -1,5 +1,7 @@
 package dev.kiln.api.chat;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,7 +24,8 @@ public final class Message {
     private Message(String role, String content, Map<String, Object> extra) {
         this.role = Objects.requireNonNull(role, "role");
         this.content = Objects.requireNonNull(content, "content");
-        this.extra = Map.copyOf(extra);
+        // In the caller's order, as the fields of a JSON message: a template may iterate them.
+        this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
     public static Message of(String role, String content) {
