@@ -54,4 +54,20 @@ public interface CausalLM {
         }
         throw new UnsupportedOperationException(getClass().getName() + " cannot mask padding");
     }
+
+    /**
+     * The logits {@code [batch, vocab]} of each row's last position only: what generation needs
+     * from a prefill or a decoding step. Rows are left-padded, so the last position is every
+     * row's last token. The model runs its LM head on those positions alone, which saves a
+     * {@code seq × vocab} product per prompt; otherwise as {@link #forward(Tensor, Tensor,
+     * Tensor, KvCache)}.
+     *
+     * @throws UnsupportedOperationException when the model does not offer it (the default):
+     *     take the last position of {@link #forward} instead
+     */
+    default Tensor forwardLast(Tensor inputIds, Tensor positions, Tensor attentionMask,
+            KvCache cache) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " does not compute last-position logits alone; use forward");
+    }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.api.model;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,11 +19,19 @@ public final class ModelConfig {
     private final String origin;
 
     /**
-     * @param values the parsed JSON object (String, Number, Boolean, List, Map, null values)
+     * @param values the parsed JSON object (String, Number, Boolean, List, Map, null values;
+     *     a key whose value is null is not set)
      * @param origin where it came from, for errors: {@code models/qwen/config.json}
      */
     public ModelConfig(Map<String, Object> values, String origin) {
-        this.values = Map.copyOf(Objects.requireNonNull(values));
+        // JSON null ("rope_scaling": null) means the key is not set, as every accessor treats it.
+        Map<String, Object> set = new LinkedHashMap<>();
+        Objects.requireNonNull(values).forEach((key, value) -> {
+            if (value != null) {
+                set.put(key, value);
+            }
+        });
+        this.values = Collections.unmodifiableMap(set);
         this.origin = Objects.requireNonNull(origin);
     }
 

@@ -32,4 +32,16 @@ public interface ModelFamily {
      *     cannot build
      */
     CausalLM create(ModelConfig config, TensorOps ops, long seed);
+
+    /**
+     * Builds the model described by {@code config} with its parameters allocated but not
+     * initialized (their values are unspecified), for a loader that overwrites every one of them
+     * from a checkpoint: drawing billions of random values only to overwrite them is slow. The
+     * default initializes them anyway.
+     *
+     * @throws IllegalArgumentException as {@link #create}
+     */
+    default CausalLM createForLoading(ModelConfig config, TensorOps ops) {
+        return create(config, ops, 0);
+    }
 }

@@ -2,6 +2,7 @@ package dev.kiln.api.tensor;
 
 import dev.kiln.api.backend.Device;
 import dev.kiln.api.backend.RopeSpec;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
@@ -37,6 +38,31 @@ public interface TensorOps {
      * over {@link Tensor#backward()} calls.
      */
     Tensor parameter(float[] data, Shape shape);
+
+    /**
+     * A leaf of {@code dtype} (F32, BF16 or F16) that requires gradients, filled with zeros: a
+     * parameter whose values come from {@link #copyFrom} (a checkpoint) or an initializer. Its
+     * gradient is F32 whatever its dtype. Half-precision parameters are for weights that stay
+     * half in memory, such as the linear layers of a BF16 checkpoint: {@link #linear},
+     * {@link #matmul} and {@link #embedding} read them, converting on the fly.
+     */
+    Tensor parameter(Shape shape, DType dtype);
+
+    /**
+     * Overwrites the elements of {@code dst} in place with {@code values}: {@code dst}'s element
+     * count of little-endian {@code valuesType} elements (F32, BF16, F16 or I32), converted to
+     * {@code dst}'s dtype on the device (rounding to nearest even), as torch's {@code copy_}
+     * under {@code no_grad}. This is how a checkpoint's tensors reach a model's parameters. It is
+     * not recorded in the graph, and the gradient {@code dst} may have accumulated is kept.
+     *
+     * <p>The segment may be memory-mapped and larger than 2 GiB: it is copied in bounded chunks,
+     * so no copy of the whole tensor is made on the heap or the device.
+     *
+     * @throws IllegalArgumentException naming the op, the shape and the dtypes when the segment
+     *     does not hold exactly {@code dst}'s element count of {@code valuesType}, or a dtype
+     *     cannot be converted
+     */
+    void copyFrom(Tensor dst, MemorySegment values, DType valuesType);
 
     /** {@code x} converted to {@code dtype} (F32, BF16, F16), differentiable. */
     Tensor to(Tensor x, DType dtype);
@@ -124,8 +150,44 @@ public interface TensorOps {
      */
     Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, AttentionOptions options);
 
-    /** Rows of {@code table [vocab, dim]} for {@code ids} (I32 {@code [...]}): {@code [..., dim]}. */
+    /**
+     * Rows of {@code table [vocab, dim]} for {@code ids} (I32 {@code [...]}): {@code [..., dim]},
+     * F32. The table may be F32, BF16 or F16 (its rows are widened); its gradient is F32.
+     */
     Tensor embedding(Tensor table, Tensor ids);
+
+    // ---- KV cache (inference) -------------------------------------------------------------
+
+    /**
+     * Writes {@code values [batch, seq, kvHeads, headDim]} into positions
+     * {@code [start, start + seq)} of every row of {@code cache [batch, capacity, kvHeads,
+     * headDim]}, in place: appending new keys or values to a KV cache. Both F32.
+     *
+     * <p>Inference only: nothing is recorded in the graph.
+     *
+     * @throws IllegalStateException when gradients are being recorded and {@code values} requires
+     *     them (run decoding inside {@link #noGrad()})
+     * @throws IllegalArgumentException naming the shapes when they do not fit
+     */
+    void writeCache(Tensor cache, Tensor values, int start);
+
+    /**
+     * Fused attention of {@code q [batch, seqQ, heads, headDim]} over the first {@code length}
+     * positions of the caches {@code kCache} and {@code vCache}
+     * {@code [batch, capacity, kvHeads, headDim]} that {@link #writeCache} filled: the same
+     * result as {@link #attention} with k and v narrowed to {@code length} positions, without
+     * copying them. {@code mask} is additive {@code [batch, seqQ, length]} or null (padding:
+     * {@code -inf} at padded key positions); with {@code options.causal()}, query i sits at
+     * absolute position {@code options.queryOffset() + i}, usually {@code length - seqQ}, and
+     * sees the keys up to there. Returns {@code [batch, seqQ, heads, headDim]}.
+     *
+     * <p>Inference only: nothing is recorded in the graph.
+     *
+     * @throws IllegalStateException when gradients are being recorded and q or a cache requires
+     *     them
+     */
+    Tensor cachedAttention(Tensor q, Tensor kCache, Tensor vCache, int length, Tensor mask,
+            AttentionOptions options);
 
     /**
      * Mean cross-entropy of {@code logits [n, vocab]} against {@code targets} (I32 {@code [n]}),

@@ -52,6 +52,18 @@ final class CreationOps {
         return tensor;
     }
 
+    /** A zero-filled leaf of F32, BF16 or F16; its gradient is F32. */
+    DeviceTensor parameter(Shape shape, DType dtype, HostLoads loads) {
+        if (shape == null || dtype == null || !CONVERTIBLE.contains(dtype)) {
+            throw new IllegalArgumentException("parameter: needs a shape and a dtype of F32, BF16"
+                    + " or F16: " + shape + " " + dtype);
+        }
+        DeviceTensor tensor = ctx.allocate(shape, dtype);
+        loads.zero(tensor);
+        tensor.attach(new Leaf(ctx.device, shape));
+        return tensor;
+    }
+
     /** {@code x} in {@code dtype}; the gradient passes through unchanged (gradients are F32). */
     DeviceTensor to(Tensor tx, DType dtype) {
         OpCall call = ctx.call("to " + dtype);

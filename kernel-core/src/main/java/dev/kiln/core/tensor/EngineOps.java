@@ -10,6 +10,7 @@ import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.Function;
 
@@ -34,6 +35,8 @@ final class EngineOps implements TensorOps {
     private final CrossEntropyOp crossEntropy;
     private final ReductionOps reductions;
     private final Checkpointing checkpointing;
+    private final HostLoads hostLoads;
+    private final KvCacheOps kvCache;
 
     EngineOps(Device device) {
         ctx = DeviceContext.of(device);
@@ -51,6 +54,8 @@ final class EngineOps implements TensorOps {
         crossEntropy = new CrossEntropyOp(ctx);
         reductions = new ReductionOps(ctx);
         checkpointing = new Checkpointing(ctx);
+        hostLoads = new HostLoads(ctx);
+        kvCache = new KvCacheOps(ctx);
     }
 
     private static Tensor publish(DeviceTensor tensor) {
@@ -80,6 +85,16 @@ final class EngineOps implements TensorOps {
     @Override
     public Tensor parameter(float[] data, Shape shape) {
         return publish(creation.parameter(data, shape));
+    }
+
+    @Override
+    public Tensor parameter(Shape shape, DType dtype) {
+        return publish(creation.parameter(shape, dtype, hostLoads));
+    }
+
+    @Override
+    public void copyFrom(Tensor dst, MemorySegment values, DType valuesType) {
+        hostLoads.copyFrom(dst, values, valuesType);
     }
 
     @Override
@@ -187,6 +202,17 @@ final class EngineOps implements TensorOps {
     @Override
     public Tensor embedding(Tensor table, Tensor ids) {
         return publish(embedding.embedding(table, ids));
+    }
+
+    @Override
+    public void writeCache(Tensor cache, Tensor values, int start) {
+        kvCache.writeCache(cache, values, start);
+    }
+
+    @Override
+    public Tensor cachedAttention(Tensor q, Tensor kCache, Tensor vCache, int length, Tensor mask,
+            AttentionOptions options) {
+        return publish(kvCache.cachedAttention(q, kCache, vCache, length, mask, options));
     }
 
     @Override
