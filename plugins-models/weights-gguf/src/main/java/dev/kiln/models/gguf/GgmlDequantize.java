@@ -5,8 +5,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Converts ggml tensor storage to floats. Each method fills {@code out} from {@code src}, whose
- * size must be exactly that of {@code out.length} elements. The block layouts are ggml's:
+ * Converts ggml tensor storage to floats. The plain types fill a {@code float[]}; the quantized
+ * ones write little-endian floats into a segment, so a tensor larger than an array can be
+ * dequantized. {@code src} must hold exactly the elements of the output. The block layouts are
+ * ggml's:
  * <ul>
  *   <li>Q8_0: 32 elements in 34 bytes, an fp16 scale {@code d} then 32 int8 {@code q};
  *       element {@code i} is {@code q[i] * d}.
@@ -20,7 +22,7 @@ public final class GgmlDequantize {
 
     private static final ValueLayout.OfShort HALF =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT =
+    static final ValueLayout.OfFloat FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GgmlDequantize() {
@@ -46,34 +48,45 @@ public final class GgmlDequantize {
         }
     }
 
-    public static void q8_0(MemorySegment src, float[] out) {
-        checkSize(src, out.length, 32, 34);
-        for (int block = 0; block < out.length / 32; block++) {
-            long at = block * 34L;
+    /** Q8_0 blocks of {@code src} into {@code dst}, 4 bytes a float. */
+    public static void q8_0(MemorySegment src, MemorySegment dst) {
+        long count = floats(dst);
+        checkSize(src, count, 32, 34);
+        for (long block = 0; block < count / 32; block++) {
+            long at = block * 34;
             float d = Float.float16ToFloat(src.get(HALF, at));
-            int o = block * 32;
+            long o = block * 32;
             for (int i = 0; i < 32; i++) {
-                out[o + i] = src.get(ValueLayout.JAVA_BYTE, at + 2 + i) * d;
+                dst.setAtIndex(FLOAT, o + i, src.get(ValueLayout.JAVA_BYTE, at + 2 + i) * d);
             }
         }
     }
 
-    public static void q4_0(MemorySegment src, float[] out) {
-        checkSize(src, out.length, 32, 18);
-        for (int block = 0; block < out.length / 32; block++) {
-            long at = block * 18L;
+    /** Q4_0 blocks of {@code src} into {@code dst}, 4 bytes a float. */
+    public static void q4_0(MemorySegment src, MemorySegment dst) {
+        long count = floats(dst);
+        checkSize(src, count, 32, 18);
+        for (long block = 0; block < count / 32; block++) {
+            long at = block * 18;
             float d = Float.float16ToFloat(src.get(HALF, at));
-            int o = block * 32;
+            long o = block * 32;
             for (int j = 0; j < 16; j++) {
                 int q = src.get(ValueLayout.JAVA_BYTE, at + 2 + j) & 0xFF;
-                out[o + j] = ((q & 0x0F) - 8) * d;
-                out[o + j + 16] = ((q >>> 4) - 8) * d;
+                dst.setAtIndex(FLOAT, o + j, ((q & 0x0F) - 8) * d);
+                dst.setAtIndex(FLOAT, o + j + 16, ((q >>> 4) - 8) * d);
             }
         }
     }
 
-    private static void checkSize(MemorySegment src, int count, int blockSize, int blockBytes) {
-        if (count % blockSize != 0 || src.byteSize() != (long) count / blockSize * blockBytes) {
+    private static long floats(MemorySegment dst) {
+        if (dst.byteSize() % Float.BYTES != 0) {
+            throw new IllegalArgumentException(dst.byteSize() + " bytes are not whole floats");
+        }
+        return dst.byteSize() / Float.BYTES;
+    }
+
+    private static void checkSize(MemorySegment src, long count, int blockSize, int blockBytes) {
+        if (count % blockSize != 0 || src.byteSize() != count / blockSize * blockBytes) {
             throw new IllegalArgumentException(src.byteSize() + " bytes do not hold " + count
                     + " elements in blocks of " + blockSize + " in " + blockBytes + " bytes");
         }

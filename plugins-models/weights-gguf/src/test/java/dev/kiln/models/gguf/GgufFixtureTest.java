@@ -42,19 +42,24 @@ class GgufFixtureTest {
     }
 
     @Test
-    void tensorsHaveRowMajorShapes() throws Exception {
+    void tensorsHaveRowMajorShapesUnderHuggingFaceNames() throws Exception {
         try (GgufSource source = new GgufFormat().open(fixture())) {
             Map<String, TensorInfo> tensors = source.tensors();
             assertEquals(12, tensors.size());
             // GGUF stores [8, 32000] (innermost first): 32000 rows of 8.
-            assertShape(tensors, "token_embd.weight", DType.F16, 32000, 8);
-            assertShape(tensors, "output.weight", DType.F16, 32000, 8);
-            assertShape(tensors, "blk.0.attn_q.weight", DType.F16, 8, 8);
-            assertShape(tensors, "blk.0.ffn_gate.weight", DType.F16, 32, 8);
-            assertShape(tensors, "blk.0.ffn_down.weight", DType.F16, 8, 32);
-            assertShape(tensors, "blk.0.attn_norm.weight", DType.F32, 8);
-            assertShape(tensors, "output_norm.weight", DType.F32, 8);
-            assertEquals(32000 * 8 * 2, source.data("token_embd.weight").byteSize());
+            assertShape(tensors, "model.embed_tokens.weight", DType.F16, 32000, 8);
+            assertShape(tensors, "lm_head.weight", DType.F16, 32000, 8);
+            assertShape(tensors, "model.layers.0.self_attn.q_proj.weight", DType.F16, 8, 8);
+            assertShape(tensors, "model.layers.0.mlp.gate_proj.weight", DType.F16, 32, 8);
+            assertShape(tensors, "model.layers.0.mlp.down_proj.weight", DType.F16, 8, 32);
+            assertShape(tensors, "model.layers.0.input_layernorm.weight", DType.F32, 8);
+            assertShape(tensors, "model.norm.weight", DType.F32, 8);
+            assertEquals(32000 * 8 * 2, source.data("model.embed_tokens.weight").byteSize());
+            // The file's own names stay reachable inside the bundle.
+            assertShape(source.ggufTensors(), "token_embd.weight", DType.F16, 32000, 8);
+            assertEquals(12, source.ggufTensors().size());
+            assertEquals(-1, source.ggufData("token_embd.weight")
+                    .mismatch(source.data("model.embed_tokens.weight")));
         }
     }
 
@@ -80,5 +85,13 @@ class GgufFixtureTest {
         assertEquals(dtype, info.dtype(), name);
         assertEquals(dtype.name(), info.storage(), name);
         assertArrayEquals(dims, info.shape().toArray(), name);
+    }
+
+    static int[] ints(com.fasterxml.jackson.databind.JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
     }
 }
