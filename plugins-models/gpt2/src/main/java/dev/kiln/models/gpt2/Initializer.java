@@ -1,0 +1,62 @@
+package dev.kiln.models.gpt2;
+
+import dev.kiln.api.tensor.DType;
+import dev.kiln.api.tensor.Tensor;
+import dev.kiln.api.tensor.TensorOps;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+
+/**
+ * How new parameters get their first values: as transformers' {@code _init_weights} (weights
+ * from a normal distribution, LayerNorm weights one, biases zero), seeded; or not at all, for a
+ * model a checkpoint is about to fill. Parameters start at zero either way.
+ */
+interface Initializer {
+
+    void normal(TensorOps ops, Tensor weight, double std);
+
+    void ones(TensorOps ops, Tensor weight);
+
+    /** Leaves the (zero) values for the loader to overwrite. */
+    Initializer NONE = new Initializer() {
+        @Override
+        public void normal(TensorOps ops, Tensor weight, double std) {}
+
+        @Override
+        public void ones(TensorOps ops, Tensor weight) {}
+    };
+
+    /** Draws each tensor from its own stream, split off one seeded generator in creation order. */
+    static Initializer seeded(long seed) {
+        SplittableRandom root = new SplittableRandom(seed);
+        return new Initializer() {
+            @Override
+            public void normal(TensorOps ops, Tensor weight, double std) {
+                SplittableRandom random = root.split();
+                fill(ops, weight, () -> random.nextGaussian() * std);
+            }
+
+            @Override
+            public void ones(TensorOps ops, Tensor weight) {
+                fill(ops, weight, () -> 1);
+            }
+        };
+    }
+
+    /** F32 values in native memory, copied in and converted to the weight's dtype on the device. */
+    private static void fill(TensorOps ops, Tensor weight, DoubleSupplier value) {
+        ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        long n = weight.shape().numel();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment values = arena.allocate(n * Float.BYTES);
+            for (long i = 0; i < n; i++) {
+                values.setAtIndex(f32, i, (float) value.getAsDouble());
+            }
+            ops.copyFrom(weight, values, DType.F32);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.kiln.models.llama;
+
+import dev.kiln.api.model.CausalLM;
+import dev.kiln.api.model.KvCache;
+import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.model.ModelConfig;
+import dev.kiln.api.tensor.AttentionOptions;
+import dev.kiln.api.tensor.DType;
+import dev.kiln.api.tensor.GradMode;
+import dev.kiln.api.tensor.Shape;
+import dev.kiln.api.tensor.Tensor;
+import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.api.tensor.TensorScope;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A Llama-family decoder, after transformers' modeling_llama.py (Mistral, Qwen2 and Qwen3 differ
+ * only in what {@link LlamaConfig} reads):
+ *
+ * <pre>
+ * model.embed_tokens
+ * → per layer i, "model.layers.i.":
+ *     h = x + o_proj(attention(rope(q_norm?(q_proj(n))), rope(k_norm?(k_proj(n))), v_proj(n)))
+ *         with n = input_layernorm(x)
+ *     out = h + down_proj(silu(gate_proj(m)) · up_proj(m)) with m = post_attention_layernorm(h)
+ * → model.norm → lm_head (the embedding's weight when tied)
+ * </pre>
+ *
+ * <p>Parameters carry Hugging Face's names; a tied lm_head is not a parameter of its own (as in
+ * {@code named_parameters()}), but {@code lm_head} is a linear layer over the embedding's weight.
+ * A forward with a cache is inference and runs without recording a graph; a forward without one
+ * records it when gradients are on, for training.
+ */
+final class LlamaModel implements CausalLM {
+
+    private static final String LM_HEAD = "lm_head";
+
+    private final TensorOps ops;
+    private final ModelConfig modelConfig;
+    private final LlamaConfig config;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, LinearLayer> linears = new LinkedHashMap<>();
+    private final List<Layer> layers = new ArrayList<>();
+    private final Tensor embedTokens;
+    private final Tensor finalNorm;
+
+    /** The module names and norms of one decoder layer; its linear layers are in {@link #linears}. */
+    private record Layer(String q, String k, String v, String o, String gate, String up,
+            String down, Tensor inputNorm, Tensor postNorm, Tensor qNorm, Tensor kNorm) {
+    }
+
+    LlamaModel(ModelConfig modelConfig, LlamaConfig config, TensorOps ops, Initializer init) {
+        this.ops = ops;
+        this.modelConfig = modelConfig;
+        this.config = config;
+        ParameterFactory make = new ParameterFactory(init);
+        int hidden = config.hiddenSize();
+        embedTokens = make.weight("model.embed_tokens.weight", config.vocabSize(), hidden);
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "model.layers." + i + ".";
+            String attn = p + "self_attn.";
+            String mlp = p + "mlp.";
+            make.linear(attn + "q_proj", config.qOut(), hidden, config.qkvBias());
+            make.linear(attn + "k_proj", config.kvOut(), hidden, config.qkvBias());
+            make.linear(attn + "v_proj", config.kvOut(), hidden, config.qkvBias());
+            make.linear(attn + "o_proj", hidden, config.qOut(), config.oProjBias());
+            Tensor qNorm = config.qkNorm() ? make.norm(attn + "q_norm.weight", config.headDim()) : null;
+            Tensor kNorm = config.qkNorm() ? make.norm(attn + "k_norm.weight", config.headDim()) : null;
+            make.linear(mlp + "gate_proj", config.intermediateSize(), hidden, config.mlpBias());
+            make.linear(mlp + "up_proj", config.intermediateSize(), hidden, config.mlpBias());
+            make.linear(mlp + "down_proj", hidden, config.intermediateSize(), config.mlpBias());
+            Tensor inputNorm = make.norm(p + "input_layernorm.weight", hidden);
+            Tensor postNorm = make.norm(p + "post_attention_layernorm.weight", hidden);
+            layers.add(new Layer(attn + "q_proj", attn + "k_proj", attn + "v_proj",
+                    attn + "o_proj", mlp + "gate_proj", mlp + "up_proj", mlp + "down_proj",
+                    inputNorm, postNorm, qNorm, kNorm));
+        }
+        finalNorm = make.norm("model.norm.weight", hidden);
+        if (config.tieWordEmbeddings()) {
+            linears.put(LM_HEAD, new Linear(ops, embedTokens, null));
+        } else {
+            make.linear(LM_HEAD, config.vocabSize(), hidden, false);
+        }
+    }
+
+    /** Makes the parameters in state_dict order, registering each under its name. */
+    private final class ParameterFactory {
+        private final Initializer init;
+
+        ParameterFactory(Initializer init) {
+            this.init = init;
+        }
+
+        /** A weight matrix in the weights' dtype, drawn from N(0, initializer_range). */
+        Tensor weight(String name, int rows, int cols) {
+            Tensor weight = ops.parameter(Shape.of(rows, cols), config.weightDtype());
+            init.normal(ops, weight, config.initializerRange());
+            return register(name, weight);
+        }
+
+        /** An RMSNorm weight, F32, ones. */
+        Tensor norm(String name, int size) {
+            Tensor weight = ops.parameter(Shape.of(size), DType.F32);
+            init.ones(ops, weight);
+            return register(name, weight);
+        }
+
+        void linear(String module, int out, int in, boolean bias) {
+            Tensor weight = weight(module + ".weight", out, in);
+            // biases start at zero, as transformers initializes them
+            Tensor b = bias ? register(module + ".bias", ops.parameter(Shape.of(out), DType.F32)) : null;
+            linears.put(module, new Linear(ops, weight, b));
+        }
+
+        private Tensor register(String name, Tensor tensor) {
+            parameters.put(name, tensor);
+            return tensor;
+        }
+    }
+
+    // ---- CausalLM -----------------------------------------------------------------------------
+
+    @Override
+    public ModelConfig config() {
+        return modelConfig;
+    }
+
+    @Override
+    public Map<String, Tensor> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    @Override
+    public Map<String, LinearLayer> linearLayers() {
+        return Collections.unmodifiableMap(linears);
+    }
+
+    @Override
+    public void wrapLinear(String name, UnaryOperator<LinearLayer> wrapper) {
+        LinearLayer base = linears.get(name);
+        if (base == null) {
+            throw new IllegalArgumentException("no linear layer '" + name + "'; the layers are "
+                    + "model.layers.N.self_attn.{q,k,v,o}_proj, model.layers.N.mlp.{gate,up,down}_proj"
+                    + " (N < " + config.layers() + ") and lm_head");
+        }
+        linears.put(name, Objects.requireNonNull(wrapper.apply(base),
+                "the wrapper of " + name + " returned null"));
+    }
+
+    @Override
+    public KvCache newCache(int batch, int capacity) {
+        return new LlamaKvCache(this, ops, config, batch, capacity);
+    }
+
+    @Override
+    public Tensor forward(Tensor inputIds, Tensor positions, KvCache cache) {
+        return forward(inputIds, positions, null, cache);
+    }
+
+    @Override
+    public Tensor forward(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache) {
+        return run(inputIds, positions, attentionMask, cache, false);
+    }
+
+    /** Runs the LM head on each row's last position only: {@code [batch, vocab]}. */
+    @Override
+    public Tensor forwardLast(Tensor inputIds, Tensor positions, Tensor attentionMask,
+            KvCache cache) {
+        return run(inputIds, positions, attentionMask, cache, true);
+    }
+
+    // ---- the forward ---------------------------------------------------------------------------
+
+    private Tensor run(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache,
+            boolean lastOnly) {
+        Objects.requireNonNull(inputIds, "inputIds");
+        Objects.requireNonNull(positions, "positions");
+        if (inputIds.dtype() != DType.I32 || inputIds.shape().rank() != 2) {
+            throw new IllegalArgumentException("forward: inputIds must be I32 [batch, seq], not "
+                    + inputIds.shape() + " " + inputIds.dtype());
+        }
+        if (cache == null) {
+            return compute(inputIds, positions, attentionMask, null, lastOnly);
+        }
+        LlamaKvCache kv = own(cache, inputIds.shape().dim(0));
+        kv.requireRoom(inputIds.shape().dim(1));
+        try (GradMode inference = ops.noGrad()) {
+            return compute(inputIds, positions, attentionMask, kv, lastOnly);
+        }
+    }
+
+    private LlamaKvCache own(KvCache cache, int batch) {
+        if (!(cache instanceof LlamaKvCache kv) || kv.owner() != this) {
+            throw new IllegalArgumentException("forward: the cache was not made by this model's "
+                    + "newCache");
+        }
+        if (kv.batch() != batch) {
+            throw new IllegalArgumentException("forward: the cache holds " + kv.batch()
+                    + " sequences, the input " + batch);
+        }
+        return kv;
+    }
+
+    /** Intermediate tensors are freed layer by layer; a graph keeps what its backward needs. */
+    private Tensor compute(Tensor inputIds, Tensor positions, Tensor attentionMask,
+            LlamaKvCache kv, boolean lastOnly) {
+        int batch = inputIds.shape().dim(0);
+        int seq = inputIds.shape().dim(1);
+        int past = kv == null ? 0 : kv.length();
+        try (TensorScope forward = ops.scope()) {
+            Tensor mask = AttentionMasks.additive(ops, attentionMask, batch, seq, past,
+                    config.slidingWindow());
+            Tensor x = ops.embedding(embedTokens, inputIds);
+            for (int i = 0; i < layers.size(); i++) {
+                try (TensorScope layer = ops.scope()) {
+                    Tensor out = decoderLayer(i, x, positions, mask, kv, past);
+                    x = layer.keep(out);
+                }
+            }
+            if (kv != null) {
+                kv.advance(seq);
+            }
+            Tensor h = ops.rmsNorm(x, finalNorm, config.rmsNormEps());
+            if (lastOnly) {
+                h = ops.narrow(h, 1, seq - 1, 1);
+            }
+            Tensor logits = linears.get(LM_HEAD).forward(h);
+            return forward.keep(lastOnly
+                    ? ops.reshape(logits, Shape.of(batch, config.vocabSize())) : logits);
+        }
+    }
+
+    private Tensor decoderLayer(int index, Tensor x, Tensor positions, Tensor mask,
+            LlamaKvCache kv, int past) {
+        Layer layer = layers.get(index);
+        float eps = config.rmsNormEps();
+        int batch = x.shape().dim(0);
+        int seq = x.shape().dim(1);
+        Tensor n = ops.rmsNorm(x, layer.inputNorm(), eps);
+        Tensor q = heads(linears.get(layer.q()).forward(n), config.heads());
+        Tensor k = heads(linears.get(layer.k()).forward(n), config.kvHeads());
+        Tensor v = heads(linears.get(layer.v()).forward(n), config.kvHeads());
+        if (config.qkNorm()) {
+            q = ops.rmsNorm(q, layer.qNorm(), eps);
+            k = ops.rmsNorm(k, layer.kNorm(), eps);
+        }
+        q = ops.rope(q, positions, config.rope());
+        k = ops.rope(k, positions, config.rope());
+        Tensor attended;
+        if (kv == null) {
+            attended = ops.attention(q, k, v, mask, AttentionOptions.causalSelf());
+        } else {
+            ops.writeCache(kv.keys(index), k, past);
+            ops.writeCache(kv.values(index), v, past);
+            attended = ops.cachedAttention(q, kv.keys(index), kv.values(index), past + seq, mask,
+                    AttentionOptions.causalFrom(past));
+        }
+        Tensor merged = ops.reshape(attended, Shape.of(batch, seq, config.qOut()));
+        Tensor h = ops.add(x, linears.get(layer.o()).forward(merged));
+        Tensor m = ops.rmsNorm(h, layer.postNorm(), eps);
+        Tensor gate = linears.get(layer.gate()).forward(m);
+        Tensor up = linears.get(layer.up()).forward(m);
+        return ops.add(h, linears.get(layer.down()).forward(ops.swiglu(gate, up)));
+    }
+
+    /** {@code [batch, seq, heads · headDim]} as {@code [batch, seq, heads, headDim]}. */
+    private Tensor heads(Tensor x, int count) {
+        return ops.reshape(x, Shape.of(x.shape().dim(0), x.shape().dim(1), count, config.headDim()));
+    }
+
+    LlamaConfig llamaConfig() {
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return config.modelType() + " model: " + config.layers() + " layers, hidden "
+                + config.hiddenSize() + ", " + config.heads() + "/" + config.kvHeads() + " heads of "
+                + config.headDim() + ", vocab " + config.vocabSize() + ", weights "
+                + config.weightDtype().label();
+    }
+}
