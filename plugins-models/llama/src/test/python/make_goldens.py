@@ -374,10 +374,11 @@ def golden(name, c, seed):
     return result
 
 
-# ---- the shared GGUF fixture ---------------------------------------------------------------
+# ---- the GGUF fixture (weights-gguf's copy of llama.cpp's tiny random Llama 2) ---------------
 
-GGUF_FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 6,
-                            "shared", "fixtures", "models", "llama-2-tiny-random.gguf")
+GGUF_FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 4,
+                            "weights-gguf", "src", "test", "resources", "fixtures",
+                            "llama-2-tiny-random.gguf")
 GGUF_IDS = [1, 450, 4996, 17354, 1701, 29916]
 
 

@@ -84,6 +84,16 @@ final class KilnProcess implements AutoCloseable {
         }
     }
 
+    /** Types {@code text} into the process's standard input, then closes it when {@code end}. */
+    void type(String text, boolean end) throws IOException {
+        var in = process.getOutputStream();
+        in.write(text.getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        if (end) {
+            in.close();
+        }
+    }
+
     String output() {
         synchronized (lines) {
             return String.join("\n", lines);
