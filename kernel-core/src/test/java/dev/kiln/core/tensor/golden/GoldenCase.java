@@ -1,5 +1,6 @@
 package dev.kiln.core.tensor.golden;
 
+import dev.kiln.core.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -63,7 +64,7 @@ record GoldenCase(String name, Map<String, Object> config, GoldenTensor inputIds
             if (in == null) {
                 throw new IllegalStateException("no test resource " + resource);
             }
-            json = asMap(GoldenJson.parse(new String(in.readAllBytes(), StandardCharsets.US_ASCII)));
+            json = asMap(Json.parse(new String(in.readAllBytes(), StandardCharsets.US_ASCII), resource));
         } catch (IOException e) {
             throw new UncheckedIOException(resource, e);
         }
@@ -109,10 +110,10 @@ record GoldenCase(String name, Map<String, Object> config, GoldenTensor inputIds
     }
 
     private static double number(Object json) {
-        if (!(json instanceof Double value)) {
+        if (!(json instanceof Number value)) {
             throw new IllegalArgumentException("expected a number, got " + json);
         }
-        return value;
+        return value.doubleValue();
     }
 
     @SuppressWarnings("unchecked")

@@ -68,10 +68,10 @@ final class GoldenLlama {
         }
 
         private static double number(Map<String, Object> json, String key) {
-            if (!(json.get(key) instanceof Double value)) {
+            if (!(json.get(key) instanceof Number value)) {
                 throw new IllegalArgumentException("config: " + key + " is not a number: " + json.get(key));
             }
-            return value;
+            return value.doubleValue();
         }
 
         private static int integer(Map<String, Object> json, String key) {
