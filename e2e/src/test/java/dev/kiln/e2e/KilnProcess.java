@@ -104,6 +104,15 @@ final class KilnProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends SIGINT, as Ctrl-C in a terminal does (bin/kiln execs the JVM: it is this process). */
+    void interrupt() throws IOException, InterruptedException {
+        int code = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO()
+                .start().waitFor();
+        if (code != 0) {
+            throw new AssertionError("kill -INT " + process.pid() + " exited with " + code);
+        }
+    }
+
     /** Sends SIGTERM, as Ctrl-C or a service manager would stop it, and waits for the exit. */
     int terminate(Duration timeout) throws InterruptedException {
         process.destroy();

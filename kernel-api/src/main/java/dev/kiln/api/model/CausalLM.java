@@ -33,6 +33,30 @@ public interface CausalLM {
     KvCache newCache(int batch, int capacity);
 
     /**
+     * A pool of {@code slots} cache slots of {@code capacity} tokens each, for continuous
+     * batching: see {@link KvCachePool}.
+     *
+     * @throws UnsupportedOperationException when the model does not offer one (the default)
+     */
+    default KvCachePool newCachePool(int slots, int capacity) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " has no KV-cache pool for continuous batching");
+    }
+
+    /**
+     * The last hidden state {@code [batch, seq, hidden]}: what the LM head would read (after the
+     * final norm, as Hugging Face's {@code last_hidden_state}), for embeddings. Arguments as
+     * {@link #forward(Tensor, Tensor, Tensor, KvCache)} without a cache; {@code attentionMask}
+     * (I32 {@code [batch, seq]}) may be null.
+     *
+     * @throws UnsupportedOperationException when the model does not offer it (the default)
+     */
+    default Tensor hiddenStates(Tensor inputIds, Tensor positions, Tensor attentionMask) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " does not expose its hidden states");
+    }
+
+    /**
      * Logits {@code [batch, seq, vocab]} for token ids {@code [batch, seq]} (I32) at positions
      * {@code [batch, seq]} (I32); with a cache, attends to what it holds and appends to it.
      *
@@ -41,10 +65,12 @@ public interface CausalLM {
     Tensor forward(Tensor inputIds, Tensor positions, KvCache cache);
 
     /**
-     * The forward of a batch of left-padded sequences: {@code attentionMask} (I32
-     * {@code [batch, cacheLength + seq]}, 1 to attend, 0 for padding, as Hugging Face's
-     * {@code attention_mask}) keeps every position from attending to the padding. Null means
-     * no padding.
+     * The forward of a batch of padded or packed sequences. {@code attentionMask} (I32
+     * {@code [batch, cacheLength + seq]}) holds 0 for padding and k > 0 for the segment a token
+     * belongs to: a token attends only to earlier tokens of its own segment. Hugging Face's
+     * {@code attention_mask} (1 to attend, 0 for padding) is the one-segment case; several
+     * segments in a row are samples packed into one sequence (their positions restart at 0).
+     * Null means no padding.
      *
      * @throws UnsupportedOperationException when the model cannot mask padding
      */
@@ -54,6 +80,29 @@ public interface CausalLM {
         }
         throw new UnsupportedOperationException(getClass().getName() + " cannot mask padding");
     }
+
+    /**
+     * Turns activation checkpointing on or off for later training forwards: each decoder layer
+     * keeps only its input and runs again during backward (as transformers'
+     * {@code gradient_checkpointing_enable}), trading compute for activation memory.
+     *
+     * @throws UnsupportedOperationException when turning it on for a model that cannot (the
+     *     default)
+     */
+    default void setGradientCheckpointing(boolean enabled) {
+        if (enabled) {
+            throw new UnsupportedOperationException(getClass().getName()
+                    + " does not support gradient checkpointing");
+        }
+    }
+
+    /**
+     * Restarts the model's random streams (dropout) from {@code seed}. A trainer calls it before
+     * every optimizer step with a seed derived from the run's seed and the step, so a run resumed
+     * from a checkpoint draws the dropout masks the uninterrupted run drew. The default does
+     * nothing: for a model without randomness.
+     */
+    default void reseed(long seed) {}
 
     /**
      * The logits {@code [batch, vocab]} of each row's last position only: what generation needs

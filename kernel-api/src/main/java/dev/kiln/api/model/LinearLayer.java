@@ -15,8 +15,17 @@ public interface LinearLayer {
 
     int outFeatures();
 
-    /** The base weight {@code [out, in]}. */
+    /** The base weight {@code [out, in]}, or {@code [in, out]} when {@link #fanInFanOut()}. */
     Tensor weight();
+
+    /**
+     * Whether {@link #weight()} is stored {@code [in, out]}, the transpose of torch.nn.Linear's,
+     * as transformers' {@code Conv1D} (GPT-2) stores it: PEFT's {@code fan_in_fan_out}. A tuner
+     * that merges a delta {@code [out, in]} into such a weight adds its transpose.
+     */
+    default boolean fanInFanOut() {
+        return false;
+    }
 
     Optional<Tensor> bias();
 

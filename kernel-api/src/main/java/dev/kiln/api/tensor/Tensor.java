@@ -53,6 +53,19 @@ public interface Tensor extends AutoCloseable {
     /** The same data, cut from the graph: no gradient flows through the result. */
     Tensor detach();
 
+    /**
+     * Turns gradients on or off for this leaf, as PyTorch's {@code requires_grad_}: a frozen
+     * parameter (a base model's weights under LoRA) gets no gradient, and ops whose operands are
+     * all frozen record no graph, so backward stops where the trainable parameters begin.
+     * Turning gradients off discards the gradient accumulated so far; turning them on starts a
+     * new accumulation. Other handles on the same data (views made before the call) keep the
+     * state they had.
+     *
+     * @throws IllegalStateException for a tensor computed by an op that recorded the graph
+     *     (only leaves change; use {@link #detach()} to cut a computed tensor from the graph)
+     */
+    void setRequiresGrad(boolean requiresGrad);
+
     /** A host copy of the elements as F32, row-major. */
     float[] toFloatArray();
 

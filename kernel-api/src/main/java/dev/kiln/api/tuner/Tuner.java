@@ -3,6 +3,8 @@ package dev.kiln.api.tuner;
 import dev.kiln.api.model.CausalLM;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.osgi.annotation.versioning.ConsumerType;
@@ -24,6 +26,27 @@ public interface Tuner {
      * @throws IllegalArgumentException naming the argument that is wrong
      */
     TunedModel apply(CausalLM model, Map<String, Object> arguments, TensorOps ops, long seed);
+
+    /**
+     * Puts a saved adapter on {@code model}: the directory a {@link TunedModel} was saved to
+     * ({@code adapter_config.json} with {@link TunedModel#adapterConfig()}, and its
+     * {@link TunedModel#stateToSave()} as {@code adapter_model.safetensors}), or one PEFT wrote.
+     * The adapter's {@code peft_type}, lower-cased, is the name of the tuner that loads it
+     * ({@code LORA}: {@code lora}). The result is trainable as {@link #apply}'s (resuming a
+     * run); for inference, run the model inside {@link TensorOps#noGrad()}. {@code --adapters}
+     * and {@code export --merge_lora} ({@link TunedModel#merge()}) come this way.
+     *
+     * @throws IOException naming the file that is missing or malformed
+     * @throws IllegalArgumentException when the adapter does not fit the model (a module it
+     *     targets is not there, a tensor has another shape), naming both
+     * @throws UnsupportedOperationException when this tuner saves no adapter (the default;
+     *     {@code full} saves the whole model, which loads as a model)
+     */
+    default TunedModel load(CausalLM model, Path adapterDirectory, TensorOps ops)
+            throws IOException {
+        throw new UnsupportedOperationException("this tuner has no adapters to load from "
+                + adapterDirectory);
+    }
 
     /** A model made trainable by a {@link Tuner}. */
     @ConsumerType

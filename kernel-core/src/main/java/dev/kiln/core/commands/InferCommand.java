@@ -12,6 +12,8 @@ import dev.kiln.api.command.Invocation;
 import dev.kiln.api.command.OptionSpec;
 import dev.kiln.api.model.ModelFamily;
 import dev.kiln.api.tokenizer.TokenizerFactory;
+import dev.kiln.api.tuner.Tuner;
+import dev.kiln.api.tuner.TunerName;
 import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.core.backend.BackendRegistry;
 import dev.kiln.core.generate.GenerationConfig;
@@ -28,6 +30,7 @@ import dev.kiln.core.infer.ChatModelFactory;
 import dev.kiln.core.infer.DownloadProgress;
 import dev.kiln.core.model.TorchDtype;
 import dev.kiln.core.tensor.TensorEngine;
+import dev.kiln.core.train.job.AdapterDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -52,6 +56,7 @@ public final class InferCommand implements Command {
     private final BackendRegistry backends;
     private final TensorEngine engine;
     private final ChatModelFactory factory;
+    private final Map<String, Tuner> tuners = new TreeMap<>();
 
     @Activate
     public InferCommand(
@@ -69,9 +74,17 @@ public final class InferCommand implements Command {
                     cardinality = ReferenceCardinality.MULTIPLE,
                     policyOption = ReferencePolicyOption.GREEDY,
                     target = "(" + TemplateName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates) {
+            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates,
+            @Reference(service = Tuner.class,
+                    cardinality = ReferenceCardinality.MULTIPLE,
+                    policyOption = ReferencePolicyOption.GREEDY,
+                    target = "(" + TunerName.PROPERTY + "=*)")
+            List<Map.Entry<Map<String, Object>, Tuner>> tuners) {
         this.backends = backends;
         this.engine = engine;
+        for (Map.Entry<Map<String, Object>, Tuner> t : tuners) {
+            this.tuners.put(String.valueOf(t.getKey().get(TunerName.PROPERTY)), t.getValue());
+        }
         Map<String, ChatTemplate> builtins = new HashMap<>();
         for (Map.Entry<Map<String, Object>, ChatTemplate> t : templates) {
             builtins.put(String.valueOf(t.getKey().get(TemplateName.PROPERTY)), t.getValue());
@@ -87,9 +100,13 @@ public final class InferCommand implements Command {
                         + "streams back; 'clear' forgets the conversation, 'exit' (or end of input) quits. "
                         + "With --val_dataset, every row is answered in batches and written to "
                         + "--result_path as JSONL.")
-                .option(OptionSpec.of("--model").paramLabel("DIR|FILE|ORG/NAME").required(true)
+                .option(OptionSpec.of("--model").paramLabel("DIR|FILE|ORG/NAME")
                         .description("A Hugging Face model directory, a .gguf file, or a hub id "
-                                + "(taken from the local cache, else downloaded).").build())
+                                + "(taken from the local cache, else downloaded); with --adapters, "
+                                + "the base model (default: the adapter's).").build())
+                .option(OptionSpec.of("--adapters").paramLabel("DIR")
+                        .description("A trained adapter (adapter_config.json, as kiln sft or PEFT "
+                                + "saves it) to apply to the model.").build())
                 .option(OptionSpec.of("--device").paramLabel("NAME[:INDEX]")
                         .description("The backend to run on (cpu, opencl:1, ...); default: the "
                                 + "preferred available one (see 'kiln backends').").build())
@@ -136,7 +153,8 @@ public final class InferCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        Path model = resolveModel(in);
+        Optional<AdapterDirectory> adapter = adapter(in);
+        Path model = resolveModel(in, adapter);
         Device device;
         try {
             device = backends.open(in.option("--device", String.class).orElse(null));
@@ -149,6 +167,11 @@ public final class InferCommand implements Command {
                 in.option("--template", String.class).orElse(null))) {
             in.err().println("kiln: " + chat.loaded().summary() + " on " + device.name()
                     + "; chat template: " + chat.templateName());
+            if (adapter.isPresent()) {
+                applyAdapter(adapter.get(), chat, engine.on(device));
+                in.err().println("kiln: adapter " + adapter.get().directory() + " ("
+                        + adapter.get().tuner() + ")");
+            }
             chat.loaded().warnings().forEach(w -> in.err().println("kiln: warning: " + w));
             String system = in.option("--system", String.class).orElse(null);
             Optional<Path> dataset = in.option("--val_dataset", Path.class).map(p -> resolve(in, p));
@@ -167,8 +190,41 @@ public final class InferCommand implements Command {
         }
     }
 
-    private Path resolveModel(Invocation in) throws CommandException {
-        String model = in.require("--model", String.class);
+    /** The adapter of --adapters, read before the model so that its base model is known. */
+    private Optional<AdapterDirectory> adapter(Invocation in) throws CommandException {
+        Optional<String> adapters = in.option("--adapters", String.class);
+        if (adapters.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(AdapterDirectory.read(resolve(in, Path.of(adapters.get()))));
+        } catch (IOException e) {
+            throw new CommandException(e.getMessage(), e);
+        }
+    }
+
+    /** The tuner named by the adapter's peft_type loads it onto the model, in place. */
+    private void applyAdapter(AdapterDirectory adapter, ChatModel chat, dev.kiln.api.tensor.TensorOps ops)
+            throws IOException, CommandException {
+        Tuner tuner = tuners.get(adapter.tuner());
+        if (tuner == null) {
+            throw new CommandException("--adapters " + adapter.directory() + ": a " + adapter.tuner()
+                    + " adapter, and no such tuner is installed (installed: "
+                    + (tuners.isEmpty() ? "none" : String.join(", ", tuners.keySet())) + ")");
+        }
+        tuner.load(chat.loaded().model(), adapter.directory(), ops);
+    }
+
+    private Path resolveModel(Invocation in, Optional<AdapterDirectory> adapter) throws CommandException {
+        String model;
+        try {
+            model = adapter.isPresent() ? adapter.get().baseModel(in.option("--model", String.class))
+                    : in.option("--model", String.class).orElseThrow(() -> new CommandException(
+                            "--model is required (or --adapters, whose base model is used)",
+                            CommandException.USAGE));
+        } catch (IOException e) {
+            throw new CommandException(e.getMessage(), e);
+        }
         Path local = resolve(in, Path.of(model));
         if (Files.exists(local) || !HubClient.isHubId(model)) {
             if (!Files.exists(local)) {

@@ -16,6 +16,15 @@ public interface GenerationListener {
      */
     default void onToken(int row, int tokenId, String text) {}
 
+    /**
+     * As {@link #onToken(int, int, String)}, with the token's log-probabilities when they were
+     * requested (else null), for a stream that reports them token by token. By default it calls
+     * the three-argument method.
+     */
+    default void onToken(int row, int tokenId, String text, TokenLogprobs logprobs) {
+        onToken(row, tokenId, text);
+    }
+
     /** Row {@code row} is done; {@code text} is the rest of its text, held back until now. */
     default void onFinish(int row, String text, GenerationResult result) {}
 }

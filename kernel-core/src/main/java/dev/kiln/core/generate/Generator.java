@@ -83,8 +83,8 @@ public final class Generator {
     private static GenerationListener renumbered(GenerationListener listener, int row) {
         return new GenerationListener() {
             @Override
-            public void onToken(int ignored, int tokenId, String text) {
-                listener.onToken(row, tokenId, text);
+            public void onToken(int ignored, int tokenId, String text, TokenLogprobs logprobs) {
+                listener.onToken(row, tokenId, text, logprobs);
             }
 
             @Override

@@ -11,9 +11,10 @@ import java.util.Set;
 /**
  * One request's completion as it is generated: chooses each token from its row of logits,
  * decodes it into text, checks stop tokens, stop strings and max_new_tokens, and tells the
- * listener.
+ * listener. {@link Generator} runs a batch of them; a serving scheduler runs each in the cache
+ * slot it has, and feeds it the logits of that slot's row. Not thread-safe.
  */
-final class Sequence {
+public final class Sequence {
 
     private final int row;
     private final GenerationRequest request;
@@ -27,7 +28,11 @@ final class Sequence {
     private final List<TokenLogprobs> logprobs = new ArrayList<>();
     private GenerationResult result;
 
-    Sequence(int row, GenerationRequest request, Tokenizer tokenizer, int vocabSize, GenerationListener listener) {
+    /**
+     * @param row the number the listener is told with each token
+     * @param vocabSize the width of the logits rows {@link #step} reads
+     */
+    public Sequence(int row, GenerationRequest request, Tokenizer tokenizer, int vocabSize, GenerationListener listener) {
         this.row = row;
         this.request = request;
         this.listener = listener;
@@ -41,17 +46,17 @@ final class Sequence {
         }
     }
 
-    boolean finished() {
+    public boolean finished() {
         return result != null;
     }
 
     /** The token generated last, which the next step feeds to the model. */
-    int lastToken() {
+    public int lastToken() {
         return tokens[length - 1];
     }
 
     /** Chooses the next token from {@code logits[offset, offset + vocab)}. */
-    void step(float[] logits, int offset, int vocab) {
+    public void step(float[] logits, int offset, int vocab) {
         TokenSampler.Choice choice = sampler.choose(logits, offset, vocab);
         int token = choice.token();
         sampler.accept(token);
@@ -63,11 +68,11 @@ final class Sequence {
             logprobs.add(choice.logprobs());
         }
         if (stopTokenIds.contains(token)) {
-            listener.onToken(row, token, "");
+            listener.onToken(row, token, "", choice.logprobs());
             finish(FinishReason.STOP);
             return;
         }
-        listener.onToken(row, token, text.append(decoder.push(token)));
+        listener.onToken(row, token, text.append(decoder.push(token)), choice.logprobs());
         if (text.stopped()) {
             finish(FinishReason.STOP);
         } else if (length >= request.params().maxNewTokens()) {
@@ -76,11 +81,12 @@ final class Sequence {
     }
 
     /** Ends the completion because the model's context is full. */
-    void finishForLength() {
+    public void finishForLength() {
         finish(FinishReason.LENGTH);
     }
 
-    GenerationResult result() {
+    /** The completion, once {@link #finished()}; null before. */
+    public GenerationResult result() {
         return result;
     }
 

@@ -60,6 +60,44 @@ public final class Json {
         return out.toString();
     }
 
+    /**
+     * Writes {@code value} as {@link #write} does, indented by two spaces per level with one
+     * member or element per line, as Python's {@code json.dumps(indent=2, ensure_ascii=False)}:
+     * for files people read (trainer_state.json, configurations).
+     *
+     * @throws IllegalArgumentException for a value of another type, or a non-finite number
+     */
+    public static String writeIndented(Object value) {
+        StringBuilder out = new StringBuilder();
+        writeIndented(value, out, "");
+        return out.toString();
+    }
+
+    private static void writeIndented(Object value, StringBuilder out, String indent) {
+        String inner = indent + "  ";
+        if (value instanceof Map<?, ?> map && !map.isEmpty()) {
+            out.append("{\n");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                out.append(first ? "" : ",\n").append(inner);
+                first = false;
+                quote(String.valueOf(e.getKey()), out);
+                out.append(": ");
+                writeIndented(e.getValue(), out, inner);
+            }
+            out.append('\n').append(indent).append('}');
+        } else if (value instanceof List<?> list && !list.isEmpty()) {
+            out.append("[\n");
+            for (int i = 0; i < list.size(); i++) {
+                out.append(i > 0 ? ",\n" : "").append(inner);
+                writeIndented(list.get(i), out, inner);
+            }
+            out.append('\n').append(indent).append(']');
+        } else {
+            write(value, out);
+        }
+    }
+
     private static void write(Object value, StringBuilder out) {
         switch (value) {
             case null -> out.append("null");

@@ -98,6 +98,36 @@ public final class ModelLoader {
         }
     }
 
+    /** Whether an installed weight format can open {@code location}: it holds weights. */
+    public boolean hasWeights(Path location) {
+        return formats.stream().anyMatch(f -> f.canOpen(location));
+    }
+
+    /**
+     * Builds the model that config.json in {@code directory} describes, its parameters F32 and
+     * initialized as its family initializes them, from {@code seed}: a model to pretrain from
+     * scratch, from a directory that holds a configuration (and a tokenizer) but no weights.
+     *
+     * @throws IOException naming the directory when it has no config.json, or the file when it
+     *     cannot be read
+     * @throws IllegalArgumentException when no installed family serves the architecture, or the
+     *     configuration lacks a key the family needs
+     */
+    public LoadedModel create(Path directory, TensorOps ops, long seed) throws IOException {
+        Optional<Path> file = ConfigFiles.beside(directory);
+        if (file.isEmpty()) {
+            throw new IOException(directory + ": no " + ConfigFiles.CONFIG_JSON
+                    + " to build a model from");
+        }
+        ModelConfig config = ConfigFiles.with(ConfigFiles.read(file.get()), TORCH_DTYPE,
+                TorchDtype.FLOAT32.label());
+        ModelFamily family = familyFor(config);
+        CausalLM model = family.create(config, ops, seed);
+        return new LoadedModel(model, config, directory, family.name(),
+                "none (initialized from " + ConfigFiles.CONFIG_JSON + ", seed " + seed + ")",
+                ModelSummary.of(model.parameters().values()), List.of());
+    }
+
     private WeightFormat formatFor(Path location) throws IOException {
         for (WeightFormat format : formats) {
             if (format.canOpen(location)) {

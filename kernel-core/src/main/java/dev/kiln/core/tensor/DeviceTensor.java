@@ -201,6 +201,30 @@ public final class DeviceTensor implements Tensor {
         return Scopes.register(share());
     }
 
+    /**
+     * Attaches a fresh {@link Leaf} or lets go of this handle's, so ops record (or skip) the graph
+     * from now on; nodes recorded before keep the leaf they reference.
+     */
+    @Override
+    public void setRequiresGrad(boolean requiresGrad) {
+        checkOpen();
+        if (requiresGrad == requiresGrad()) {
+            return;
+        }
+        if (origin instanceof Node) {
+            throw new IllegalStateException("setRequiresGrad: " + describe() + " was computed by"
+                    + " an op that recorded the graph; only a leaf (a parameter) can be frozen or"
+                    + " unfrozen; use detach() to cut a computed tensor from the graph");
+        }
+        if (requiresGrad) {
+            attach(new Leaf(device, shape));
+        } else {
+            GradTarget target = origin;
+            origin = null;
+            GradTarget.release(target);
+        }
+    }
+
     @Override
     public float[] toFloatArray() {
         checkOpen();

@@ -50,6 +50,12 @@ final class Conv1DLinear implements LinearLayer {
         return weight;
     }
 
+    /** Yes: {@link #weight()} is {@code [in, out]}. */
+    @Override
+    public boolean fanInFanOut() {
+        return true;
+    }
+
     @Override
     public Optional<Tensor> bias() {
         return Optional.of(bias);

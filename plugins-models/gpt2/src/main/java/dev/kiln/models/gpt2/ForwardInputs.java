@@ -14,7 +14,7 @@ final class ForwardInputs {
     /**
      * @throws IllegalArgumentException naming the tensor, its shape or the offending value
      */
-    static void check(Gpt2Config config, Tensor inputIds, Tensor positions, Gpt2Cache cache) {
+    static void check(Gpt2Config config, Tensor inputIds, Tensor positions, ForwardCache cache) {
         if (inputIds.dtype() != DType.I32 || inputIds.shape().rank() != 2
                 || inputIds.shape().numel() == 0) {
             throw new IllegalArgumentException("gpt2: input ids must be I32 [batch, seq], not "
@@ -31,10 +31,7 @@ final class ForwardInputs {
                 throw new IllegalArgumentException("gpt2: the KV cache holds " + cache.batch()
                         + " sequences, the input " + batch);
             }
-            if (cache.length() + seq > cache.capacity()) {
-                throw new IllegalArgumentException("gpt2: the KV cache holds " + cache.length()
-                        + " of " + cache.capacity() + " tokens; " + seq + " more do not fit");
-            }
+            cache.requireRoom(seq);
         }
         inRange(inputIds.toIntArray(), config.vocabSize(), seq, "token id", "vocab_size");
         inRange(positions.toIntArray(), config.positions(), seq, "position", "n_positions");

@@ -27,7 +27,7 @@ final class Gpt2Block {
      * @param cache the KV cache, or null for a forward over whole sequences
      * @param dropoutSeed block i's two dropouts use this plus 2i and 2i + 1
      */
-    record Context(Tensor mask, Gpt2Cache cache, long dropoutSeed) {}
+    record Context(Tensor mask, ForwardCache cache, long dropoutSeed) {}
 
     private final TensorOps ops;
     private final Gpt2Config config;
@@ -66,15 +66,11 @@ final class Gpt2Block {
         Tensor v = heads(ops.narrow(qkv, 2, 2 * embed, embed));
         float scale = config.attentionScale(index);
         Tensor attended;
-        Gpt2Cache cache = context.cache();
+        ForwardCache cache = context.cache();
         if (cache == null) {
             attended = ops.attention(q, k, v, context.mask(), new AttentionOptions(true, scale, 0));
         } else {
-            int start = cache.length();
-            ops.writeCache(cache.keys(index), k, start);
-            ops.writeCache(cache.values(index), v, start);
-            attended = ops.cachedAttention(q, cache.keys(index), cache.values(index), start + seq,
-                    context.mask(), new AttentionOptions(true, scale, start));
+            attended = cache.attend(ops, index, q, k, v, context.mask(), scale);
         }
         return linear("attn.c_proj").forward(ops.reshape(attended, Shape.of(batch, seq, embed)));
     }

@@ -1,6 +1,7 @@
 package dev.kiln.models.gpt2;
 
 import dev.kiln.api.model.KvCache;
+import dev.kiln.api.tensor.AttentionOptions;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
@@ -12,7 +13,7 @@ import dev.kiln.api.tensor.TensorOps;
  * read by {@link TensorOps#cachedAttention} up to {@link #length()}. Its tensors belong to the
  * cache: make it outside any TensorScope, or the scope frees them.
  */
-final class Gpt2Cache implements KvCache {
+final class Gpt2Cache implements KvCache, ForwardCache {
 
     private final Gpt2Model owner;
     private final Tensor[] keys;
@@ -49,12 +50,41 @@ final class Gpt2Cache implements KvCache {
         return capacity;
     }
 
-    Gpt2Model owner() {
+    @Override
+    public Gpt2Model owner() {
         return owner;
     }
 
-    int batch() {
+    @Override
+    public int batch() {
         return batch;
+    }
+
+    @Override
+    public void requireRoom(int seq) {
+        checkOpen();
+        if (length + seq > capacity) {
+            throw new IllegalArgumentException("gpt2: the KV cache holds " + length + " of "
+                    + capacity + " tokens; " + seq + " more do not fit");
+        }
+    }
+
+    /** The caller's padding, over the cache and the new tokens. */
+    @Override
+    public Tensor mask(TensorOps ops, Tensor attentionMask, int seq) {
+        return attentionMask == null ? null
+                : PaddingMask.additive(ops, attentionMask, batch, seq, length + seq);
+    }
+
+    /** Every row appends at the cache's one length; queries are causal from there. */
+    @Override
+    public Tensor attend(TensorOps ops, int layer, Tensor q, Tensor k, Tensor v, Tensor mask,
+            float scale) {
+        int seq = q.shape().dim(1);
+        ops.writeCache(keys(layer), k, length);
+        ops.writeCache(values(layer), v, length);
+        return ops.cachedAttention(q, keys(layer), values(layer), length + seq, mask,
+                new AttentionOptions(true, scale, length));
     }
 
     Tensor keys(int layer) {
@@ -68,7 +98,8 @@ final class Gpt2Cache implements KvCache {
     }
 
     /** Counts {@code tokens} more per sequence, once every layer has written them. */
-    void advance(int tokens) {
+    @Override
+    public void advance(int tokens) {
         length += tokens;
     }
 

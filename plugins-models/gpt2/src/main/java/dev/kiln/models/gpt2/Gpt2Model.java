@@ -2,6 +2,7 @@ package dev.kiln.models.gpt2;
 
 import dev.kiln.api.model.CausalLM;
 import dev.kiln.api.model.KvCache;
+import dev.kiln.api.model.KvCachePool;
 import dev.kiln.api.model.LinearLayer;
 import dev.kiln.api.model.ModelConfig;
 import dev.kiln.api.tensor.GradMode;
@@ -43,8 +44,9 @@ final class Gpt2Model implements CausalLM {
     private final Map<String, Tensor> parameters;
     private final Map<String, LinearLayer> linears = new LinkedHashMap<>();
     private final List<Gpt2Block> blocks = new ArrayList<>();
-    private final long dropoutSeed;
+    private volatile long dropoutSeed;
     private final AtomicLong forwards = new AtomicLong();
+    private boolean gradientCheckpointing;
 
     /**
      * @param parameters every parameter by its Hugging Face name, in state_dict order, as
@@ -107,6 +109,19 @@ final class Gpt2Model implements CausalLM {
         linears.put(name, replacement);
     }
 
+    /** Recomputes each block in backward instead of keeping its activations. */
+    @Override
+    public void setGradientCheckpointing(boolean enabled) {
+        gradientCheckpointing = enabled;
+    }
+
+    /** The dropout masks of the next forwards are drawn from {@code seed} on. */
+    @Override
+    public void reseed(long seed) {
+        dropoutSeed = seed;
+        forwards.set(0);
+    }
+
     @Override
     public KvCache newCache(int batch, int capacity) {
         if (capacity > config.positions()) {
@@ -117,72 +132,105 @@ final class Gpt2Model implements CausalLM {
     }
 
     @Override
+    public KvCachePool newCachePool(int slots, int capacity) {
+        if (capacity > config.positions()) {
+            throw new IllegalArgumentException("gpt2: a KV cache pool of " + capacity + " tokens"
+                    + " per slot is longer than the " + config.positions()
+                    + " positions of wpe (n_positions)");
+        }
+        return new Gpt2CachePool(this, ops, config, slots, capacity);
+    }
+
+    @Override
     public Tensor forward(Tensor inputIds, Tensor positions, KvCache cache) {
         return forward(inputIds, positions, null, cache);
     }
 
     @Override
     public Tensor forward(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache) {
-        return run(inputIds, positions, attentionMask, cache, false);
+        return run(inputIds, positions, attentionMask, cache, Output.LOGITS);
     }
 
     /** Runs ln_f and the LM head on each row's last position only: {@code [batch, vocab]}. */
     @Override
     public Tensor forwardLast(Tensor inputIds, Tensor positions, Tensor attentionMask,
             KvCache cache) {
-        return run(inputIds, positions, attentionMask, cache, true);
+        return run(inputIds, positions, attentionMask, cache, Output.LAST_LOGITS);
     }
+
+    /** ln_f's output {@code [batch, seq, n_embd]}, without the LM head. */
+    @Override
+    public Tensor hiddenStates(Tensor inputIds, Tensor positions, Tensor attentionMask) {
+        return run(inputIds, positions, attentionMask, null, Output.HIDDEN);
+    }
+
+    /** What a forward returns: every position's logits, each row's last, or the hidden states. */
+    private enum Output { LOGITS, LAST_LOGITS, HIDDEN }
 
     @SuppressWarnings("try") // the no-grad mode is opened for its effect on the body
     private Tensor run(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache kvCache,
-            boolean lastOnly) {
+            Output output) {
         Objects.requireNonNull(inputIds, "inputIds");
         Objects.requireNonNull(positions, "positions");
-        Gpt2Cache cache = own(kvCache);
+        ForwardCache cache = own(kvCache);
         ForwardInputs.check(config, inputIds, positions, cache);
         if (cache == null) {
-            return compute(inputIds, positions, attentionMask, null, lastOnly);
+            return compute(inputIds, positions, attentionMask, null, output);
         }
         try (GradMode inference = ops.noGrad()) { // decoding is inference: no graph
-            return compute(inputIds, positions, attentionMask, cache, lastOnly);
+            return compute(inputIds, positions, attentionMask, cache, output);
         }
     }
 
     /** Intermediate tensors are freed block by block; a graph keeps what its backward needs. */
     private Tensor compute(Tensor inputIds, Tensor positions, Tensor attentionMask,
-            Gpt2Cache cache, boolean lastOnly) {
+            ForwardCache cache, Output output) {
         int batch = inputIds.shape().dim(0);
         int seq = inputIds.shape().dim(1);
-        int past = cache == null ? 0 : cache.length();
         // each forward draws new dropout masks: site 0 the embeddings, 1 + 2i and 2 + 2i block i
         long seed = dropoutSeed + forwards.getAndIncrement() * (2L * config.layers() + 1);
         try (TensorScope forward = ops.scope()) {
-            Tensor mask = attentionMask == null ? null
-                    : PaddingMask.additive(ops, attentionMask, batch, seq, past + seq);
+            Tensor mask = cache != null ? cache.mask(ops, attentionMask, seq)
+                    : attentionMask == null ? null
+                    : PaddingMask.additive(ops, attentionMask, batch, seq, seq);
             Tensor x = ops.add(ops.embedding(parameters.get("transformer.wte.weight"), inputIds),
                     ops.embedding(parameters.get("transformer.wpe.weight"), positions));
             x = ops.dropout(x, config.embeddingDropout(), seed);
             Gpt2Block.Context context = new Gpt2Block.Context(mask, cache, seed + 1);
             for (Gpt2Block block : blocks) {
                 try (TensorScope layer = ops.scope()) {
-                    x = layer.keep(block.forward(x, context));
+                    x = layer.keep(gradientCheckpointing && cache == null
+                            ? checkpointed(block, x, context) : block.forward(x, context));
                 }
             }
             if (cache != null) {
                 cache.advance(seq);
             }
-            if (lastOnly) {
+            if (output == Output.LAST_LOGITS) {
                 x = ops.reshape(ops.narrow(x, 1, seq - 1, 1), Shape.of(batch, config.embedSize()));
             }
             Tensor h = ops.layerNorm(x, parameters.get("transformer.ln_f.weight"),
                     parameters.get("transformer.ln_f.bias"), config.layerNormEps());
-            return forward.keep(linears.get(LM_HEAD).forward(h));
+            return forward.keep(output == Output.HIDDEN ? h : linears.get(LM_HEAD).forward(h));
         }
     }
 
-    private Gpt2Cache own(KvCache cache) {
-        if (cache == null || cache instanceof Gpt2Cache own && own.owner() == this) {
-            return (Gpt2Cache) cache;
+    /**
+     * A block under activation checkpointing. The mask is an input of the checkpoint, not
+     * captured, so the graph keeps it alive until the recomputation; the dropout seeds are the
+     * same in both runs, so the recomputation drops what the forward dropped.
+     */
+    private Tensor checkpointed(Gpt2Block block, Tensor x, Gpt2Block.Context context) {
+        Tensor mask = context.mask();
+        long seed = context.dropoutSeed();
+        return ops.checkpoint(in -> block.forward(in.get(0),
+                new Gpt2Block.Context(in.size() > 1 ? in.get(1) : null, null, seed)),
+                mask == null ? List.of(x) : List.of(x, mask));
+    }
+
+    private ForwardCache own(KvCache cache) {
+        if (cache == null || cache instanceof ForwardCache own && own.owner() == this) {
+            return (ForwardCache) cache;
         }
         throw new IllegalArgumentException("gpt2: the KV cache was not made by this model's"
                 + " newCache: " + cache);

@@ -4,12 +4,13 @@ import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
-import java.util.Arrays;
 
 /**
- * Turns Hugging Face's {@code attention_mask} (I32 {@code [batch, keys]}, 1 to attend, 0 for
- * padding) into the additive mask fused attention takes: {@code [batch, queries, keys]}, 0 where
- * a key may be seen and −∞ at padding. Causality is the attention's own option, not part of it.
+ * Turns the attention mask (I32 {@code [batch, keys]}: 0 for padding, k > 0 for the segment a
+ * token belongs to; Hugging Face's 1/0 {@code attention_mask} is the one-segment case) into the
+ * additive mask fused attention takes: {@code [batch, queries, keys]}, 0 where a key may be seen
+ * and −∞ at padding and at keys of another segment, so samples packed into one row never attend
+ * to each other. Causality is the attention's own option, not part of it.
  */
 final class PaddingMask {
 
@@ -17,7 +18,7 @@ final class PaddingMask {
 
     /**
      * @param keys the keys attended: the cache's length before this forward plus its tokens
-     * @return the mask, or null when nothing is padded
+     * @return the mask, or null when nothing is blocked
      * @throws IllegalArgumentException naming the shapes or the value when the mask does not fit
      */
     static Tensor additive(TensorOps ops, Tensor attentionMask, int batch, int queries, int keys) {
@@ -27,25 +28,67 @@ final class PaddingMask {
                     + " + seq] = " + Shape.of(batch, keys) + ", not " + attentionMask.dtype() + " "
                     + attentionMask.shape());
         }
-        int[] mask = attentionMask.toIntArray();
-        if (Arrays.stream(mask).allMatch(v -> v == 1)) {
+        int[] segments = attentionMask.toIntArray();
+        for (int i = 0; i < segments.length; i++) {
+            if (segments[i] < 0) {
+                throw new IllegalArgumentException("gpt2: attention mask holds " + segments[i]
+                        + " at [" + i / keys + ", " + i % keys + "]; it must be 0 (padding) or a"
+                        + " segment id > 0");
+            }
+        }
+        if (oneSegmentPerRow(segments, keys)) {
             return null;
         }
+        int past = keys - queries;
         float[] additive = new float[batch * queries * keys];
         for (int b = 0; b < batch; b++) {
-            for (int k = 0; k < keys; k++) {
-                int value = mask[b * keys + k];
-                if (value != 0 && value != 1) {
-                    throw new IllegalArgumentException("gpt2: attention mask holds " + value
-                            + " at [" + b + ", " + k + "]; it must be 0 or 1");
-                }
-                if (value == 0) {
-                    for (int q = 0; q < queries; q++) {
-                        additive[(b * queries + q) * keys + k] = Float.NEGATIVE_INFINITY;
+            for (int q = 0; q < queries; q++) {
+                int querySegment = segments[b * keys + past + q];
+                int row = (b * queries + q) * keys;
+                for (int k = 0; k < keys; k++) {
+                    int keySegment = segments[b * keys + k];
+                    if (keySegment == 0 || keySegment != querySegment) {
+                        additive[row + k] = Float.NEGATIVE_INFINITY;
                     }
                 }
             }
         }
         return ops.tensor(additive, Shape.of(batch, queries, keys));
+    }
+
+    /** Whether every row is one segment without padding: then the mask blocks nothing. */
+    private static boolean oneSegmentPerRow(int[] segments, int keys) {
+        for (int start = 0; start < segments.length; start += keys) {
+            for (int j = start; j < start + keys; j++) {
+                if (segments[j] == 0 || segments[j] != segments[start]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The mask of rows that each continue a sequence of their own length (the slots of a cache
+     * pool): over the longest row's keys plus the new ones, row b's query i, at position
+     * {@code lengths[b] + i}, sees keys {@code j <= lengths[b] + i}, and nothing of what lies
+     * beyond its own sequence.
+     */
+    static Tensor perRow(TensorOps ops, int[] lengths, int queries) {
+        int longest = 0;
+        for (int length : lengths) {
+            longest = Math.max(longest, length);
+        }
+        int keys = longest + queries;
+        float[] additive = new float[lengths.length * queries * keys];
+        for (int b = 0; b < lengths.length; b++) {
+            for (int q = 0; q < queries; q++) {
+                int row = (b * queries + q) * keys;
+                for (int k = lengths[b] + q + 1; k < keys; k++) {
+                    additive[row + k] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        return ops.tensor(additive, Shape.of(lengths.length, queries, keys));
     }
 }

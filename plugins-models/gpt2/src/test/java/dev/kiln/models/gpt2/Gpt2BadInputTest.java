@@ -120,8 +120,8 @@ class Gpt2BadInputTest {
                     ops.tensor(new int[] {0, 1, 2}, Shape.of(3)), null), "input ids must be I32 [batch, seq]");
             forwardRefused(() -> model.forward(ids, positions, ids(1, 1), null),
                     "attention mask must be I32 [batch, cache length + seq] = [1, 3], not I32 [1, 2]");
-            forwardRefused(() -> model.forward(ids, positions, ids(0, 2, 1), null),
-                    "attention mask holds 2 at [0, 1]");
+            forwardRefused(() -> model.forward(ids, positions, ids(0, -2, 1), null),
+                    "attention mask holds -2 at [0, 1]; it must be 0 (padding) or a segment id > 0");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.models.llama;
 
 import dev.kiln.api.model.KvCache;
+import dev.kiln.api.tensor.AttentionOptions;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
@@ -11,7 +12,7 @@ import dev.kiln.api.tensor.TensorOps;
  * RoPE, as transformers' DynamicCache holds them). Its tensors belong to the cache: make it
  * outside any TensorScope, or the scope frees them.
  */
-final class LlamaKvCache implements KvCache {
+final class LlamaKvCache implements KvCache, ForwardCache {
 
     private final LlamaModel owner;
     private final int batch;
@@ -38,11 +39,13 @@ final class LlamaKvCache implements KvCache {
         }
     }
 
-    LlamaModel owner() {
+    @Override
+    public LlamaModel owner() {
         return owner;
     }
 
-    int batch() {
+    @Override
+    public int batch() {
         return batch;
     }
 
@@ -57,7 +60,8 @@ final class LlamaKvCache implements KvCache {
     }
 
     /** Checks that {@code tokens} more fit, before a forward writes them. */
-    void requireRoom(int tokens) {
+    @Override
+    public void requireRoom(int tokens) {
         checkOpen();
         if (length + tokens > capacity) {
             throw new IllegalArgumentException("kv cache: holds " + length + " of " + capacity
@@ -65,8 +69,25 @@ final class LlamaKvCache implements KvCache {
         }
     }
 
+    /** Padding (the caller's mask) and the sliding window, over the cache and the new tokens. */
+    @Override
+    public Tensor mask(TensorOps ops, Tensor attentionMask, int seq, int window) {
+        return AttentionMasks.additive(ops, attentionMask, batch, seq, length, window);
+    }
+
+    /** Every row appends at the cache's one length; queries are causal from there. */
+    @Override
+    public Tensor attend(TensorOps ops, int layer, Tensor q, Tensor k, Tensor v, Tensor mask) {
+        int seq = q.shape().dim(1);
+        ops.writeCache(keys(layer), k, length);
+        ops.writeCache(values(layer), v, length);
+        return ops.cachedAttention(q, keys(layer), values(layer), length + seq, mask,
+                AttentionOptions.causalFrom(length));
+    }
+
     /** Counts {@code tokens} written to every layer. */
-    void advance(int tokens) {
+    @Override
+    public void advance(int tokens) {
         length += tokens;
     }
 

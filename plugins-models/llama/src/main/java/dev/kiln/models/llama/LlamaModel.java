@@ -2,6 +2,7 @@ package dev.kiln.models.llama;
 
 import dev.kiln.api.model.CausalLM;
 import dev.kiln.api.model.KvCache;
+import dev.kiln.api.model.KvCachePool;
 import dev.kiln.api.model.LinearLayer;
 import dev.kiln.api.model.ModelConfig;
 import dev.kiln.api.tensor.AttentionOptions;
@@ -49,6 +50,7 @@ final class LlamaModel implements CausalLM {
     private final List<Layer> layers = new ArrayList<>();
     private final Tensor embedTokens;
     private final Tensor finalNorm;
+    private boolean gradientCheckpointing;
 
     /** The module names and norms of one decoder layer; its linear layers are in {@link #linears}. */
     private record Layer(String q, String k, String v, String o, String gate, String up,
@@ -153,9 +155,20 @@ final class LlamaModel implements CausalLM {
                 "the wrapper of " + name + " returned null"));
     }
 
+    /** Recomputes each decoder layer in backward instead of keeping its activations. */
+    @Override
+    public void setGradientCheckpointing(boolean enabled) {
+        gradientCheckpointing = enabled;
+    }
+
     @Override
     public KvCache newCache(int batch, int capacity) {
         return new LlamaKvCache(this, ops, config, batch, capacity);
+    }
+
+    @Override
+    public KvCachePool newCachePool(int slots, int capacity) {
+        return new LlamaCachePool(this, ops, config, slots, capacity);
     }
 
     @Override
@@ -165,20 +178,29 @@ final class LlamaModel implements CausalLM {
 
     @Override
     public Tensor forward(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache) {
-        return run(inputIds, positions, attentionMask, cache, false);
+        return run(inputIds, positions, attentionMask, cache, Output.LOGITS);
     }
 
     /** Runs the LM head on each row's last position only: {@code [batch, vocab]}. */
     @Override
     public Tensor forwardLast(Tensor inputIds, Tensor positions, Tensor attentionMask,
             KvCache cache) {
-        return run(inputIds, positions, attentionMask, cache, true);
+        return run(inputIds, positions, attentionMask, cache, Output.LAST_LOGITS);
+    }
+
+    /** model.norm's output {@code [batch, seq, hidden]}, without the LM head. */
+    @Override
+    public Tensor hiddenStates(Tensor inputIds, Tensor positions, Tensor attentionMask) {
+        return run(inputIds, positions, attentionMask, null, Output.HIDDEN);
     }
 
     // ---- the forward ---------------------------------------------------------------------------
 
+    /** What a forward returns: every position's logits, each row's last, or the hidden states. */
+    private enum Output { LOGITS, LAST_LOGITS, HIDDEN }
+
     private Tensor run(Tensor inputIds, Tensor positions, Tensor attentionMask, KvCache cache,
-            boolean lastOnly) {
+            Output output) {
         Objects.requireNonNull(inputIds, "inputIds");
         Objects.requireNonNull(positions, "positions");
         if (inputIds.dtype() != DType.I32 || inputIds.shape().rank() != 2) {
@@ -186,19 +208,19 @@ final class LlamaModel implements CausalLM {
                     + inputIds.shape() + " " + inputIds.dtype());
         }
         if (cache == null) {
-            return compute(inputIds, positions, attentionMask, null, lastOnly);
+            return compute(inputIds, positions, attentionMask, null, output);
         }
-        LlamaKvCache kv = own(cache, inputIds.shape().dim(0));
+        ForwardCache kv = own(cache, inputIds.shape().dim(0));
         kv.requireRoom(inputIds.shape().dim(1));
         try (GradMode inference = ops.noGrad()) {
-            return compute(inputIds, positions, attentionMask, kv, lastOnly);
+            return compute(inputIds, positions, attentionMask, kv, output);
         }
     }
 
-    private LlamaKvCache own(KvCache cache, int batch) {
-        if (!(cache instanceof LlamaKvCache kv) || kv.owner() != this) {
+    private ForwardCache own(KvCache cache, int batch) {
+        if (!(cache instanceof ForwardCache kv) || kv.owner() != this) {
             throw new IllegalArgumentException("forward: the cache was not made by this model's "
-                    + "newCache");
+                    + "newCache or newCachePool");
         }
         if (kv.batch() != batch) {
             throw new IllegalArgumentException("forward: the cache holds " + kv.batch()
@@ -209,17 +231,22 @@ final class LlamaModel implements CausalLM {
 
     /** Intermediate tensors are freed layer by layer; a graph keeps what its backward needs. */
     private Tensor compute(Tensor inputIds, Tensor positions, Tensor attentionMask,
-            LlamaKvCache kv, boolean lastOnly) {
+            ForwardCache kv, Output output) {
         int batch = inputIds.shape().dim(0);
         int seq = inputIds.shape().dim(1);
-        int past = kv == null ? 0 : kv.length();
         try (TensorScope forward = ops.scope()) {
-            Tensor mask = AttentionMasks.additive(ops, attentionMask, batch, seq, past,
-                    config.slidingWindow());
+            Tensor mask = kv == null
+                    ? AttentionMasks.additive(ops, attentionMask, batch, seq, 0, config.slidingWindow())
+                    : kv.mask(ops, attentionMask, seq, config.slidingWindow());
             Tensor x = ops.embedding(embedTokens, inputIds);
             for (int i = 0; i < layers.size(); i++) {
                 try (TensorScope layer = ops.scope()) {
-                    Tensor out = decoderLayer(i, x, positions, mask, kv, past);
+                    Tensor out;
+                    if (gradientCheckpointing && kv == null) {
+                        out = checkpointedLayer(i, x, positions, mask);
+                    } else {
+                        out = decoderLayer(i, x, positions, mask, kv);
+                    }
                     x = layer.keep(out);
                 }
             }
@@ -227,6 +254,10 @@ final class LlamaModel implements CausalLM {
                 kv.advance(seq);
             }
             Tensor h = ops.rmsNorm(x, finalNorm, config.rmsNormEps());
+            if (output == Output.HIDDEN) {
+                return forward.keep(h);
+            }
+            boolean lastOnly = output == Output.LAST_LOGITS;
             if (lastOnly) {
                 h = ops.narrow(h, 1, seq - 1, 1);
             }
@@ -236,8 +267,18 @@ final class LlamaModel implements CausalLM {
         }
     }
 
+    /**
+     * The decoder layer under activation checkpointing. Positions and mask are inputs of the
+     * checkpoint, not captured, so the graph keeps them alive until the recomputation.
+     */
+    private Tensor checkpointedLayer(int index, Tensor x, Tensor positions, Tensor mask) {
+        List<Tensor> inputs = mask == null ? List.of(x, positions) : List.of(x, positions, mask);
+        return ops.checkpoint(in -> decoderLayer(index, in.get(0), in.get(1),
+                in.size() > 2 ? in.get(2) : null, null), inputs);
+    }
+
     private Tensor decoderLayer(int index, Tensor x, Tensor positions, Tensor mask,
-            LlamaKvCache kv, int past) {
+            ForwardCache kv) {
         Layer layer = layers.get(index);
         float eps = config.rmsNormEps();
         int batch = x.shape().dim(0);
@@ -256,10 +297,7 @@ final class LlamaModel implements CausalLM {
         if (kv == null) {
             attended = ops.attention(q, k, v, mask, AttentionOptions.causalSelf());
         } else {
-            ops.writeCache(kv.keys(index), k, past);
-            ops.writeCache(kv.values(index), v, past);
-            attended = ops.cachedAttention(q, kv.keys(index), kv.values(index), past + seq, mask,
-                    AttentionOptions.causalFrom(past));
+            attended = kv.attend(ops, index, q, k, v, mask);
         }
         Tensor merged = ops.reshape(attended, Shape.of(batch, seq, config.qOut()));
         Tensor h = ops.add(x, linears.get(layer.o()).forward(merged));

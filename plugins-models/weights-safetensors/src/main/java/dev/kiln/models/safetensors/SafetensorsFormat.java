@@ -1,16 +1,19 @@
 package dev.kiln.models.safetensors;
 
+import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.api.weights.WeightSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * The safetensors format of Hugging Face checkpoints. Opens a {@code .safetensors} file, a
  * sharded checkpoint's {@code model.safetensors.index.json}, or a model directory holding either
- * (the index wins when both are there).
+ * (the index wins when both are there). Writes single files as the safetensors library does
+ * ({@link SafetensorsWriter}).
  */
 @Component(service = WeightFormat.class)
 public final class SafetensorsFormat implements WeightFormat {
@@ -38,6 +41,16 @@ public final class SafetensorsFormat implements WeightFormat {
         return file.getFileName().toString().endsWith(".index.json")
                 ? SafetensorsSource.openSharded(location, file)
                 : SafetensorsSource.openSingle(location, file);
+    }
+
+    /**
+     * Writes one {@code .safetensors} file, byte for byte as the safetensors library writes the
+     * same tensors (its {@code __metadata__} keys sorted), replacing {@code file} atomically.
+     */
+    @Override
+    public void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        SafetensorsWriter.write(file, tensors, metadata);
     }
 
     /** The file to read for {@code location}, or null when it is not a safetensors checkpoint. */

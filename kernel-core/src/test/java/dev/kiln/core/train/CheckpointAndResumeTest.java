@@ -1,0 +1,223 @@
+package dev.kiln.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.api.tensor.Tensor;
+import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.api.weights.WeightSource;
+import dev.kiln.core.data.Batch;
+import dev.kiln.core.json.Json;
+import dev.kiln.core.tensor.TensorEngine;
+import dev.kiln.hal.cpu.CpuDevice;
+import dev.kiln.models.safetensors.SafetensorsFormat;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints on disk: their layout, the rotation of {@code --save_total_limit}, a stop request
+ * saving the last whole step, and a run resumed from a checkpoint repeating the uninterrupted
+ * one exactly (CPU, fixed threads).
+ */
+class CheckpointAndResumeTest {
+
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final CpuDevice CPU = new CpuDevice(2);
+    private final TensorOps ops = new TensorEngine().on(CPU);
+    private final SafetensorsFormat safetensors = new SafetensorsFormat();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    /** Six batches of different lengths, shuffled anew every epoch. */
+    private static ListBatches data() {
+        List<Batch> batches = new ArrayList<>();
+        for (int b = 0; b < 6; b++) {
+            int[] a = new int[4 + b];
+            int[] c = new int[7 - b % 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (b * 7 + i * 3) % 20;
+            }
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (b + i * 5) % 20;
+            }
+            batches.add(ListBatches.of(a, c));
+        }
+        return new ListBatches(batches, 7L);
+    }
+
+    /** 3 epochs of 3 steps (2 micro-batches each), warmup then cosine, clipping, saves every 4. */
+    private static TrainingArguments arguments(int saveTotalLimit) {
+        return TrainingArguments.builder().learningRate(5e-3).warmupSteps(2).numTrainEpochs(3)
+                .gradientAccumulationSteps(2).maxGradNorm(1.0).loggingSteps(2).saveSteps(4)
+                .evalSteps(3).saveTotalLimit(saveTotalLimit).seed(11).build();
+    }
+
+    private Path baseDirectory() throws IOException {
+        Path base = Files.createDirectories(dir.resolve("base"));
+        Files.writeString(base.resolve("tokenizer.json"), "{\"model\": {}}");
+        Files.writeString(base.resolve("generation_config.json"), "{\"eos_token_id\": 2}");
+        return base;
+    }
+
+    private record Run(TinyLm model, TrainingResult result, List<StepReport> steps, Path runDir) {}
+
+    private Run train(Path runDir, int saveTotalLimit, Path resumeFrom, StopRequest stop, long stopAfter)
+            throws Exception {
+        TinyLm model = TinyLm.random(ops, 20, 16, 2, 3);
+        FullTuning tuned = new FullTuning(model);
+        BaseModel base = new BaseModel(model.config().values(), Optional.of(baseDirectory()),
+                baseDirectory().toString());
+        CheckpointWriter writer = new CheckpointWriter(runDir, tuned, base, safetensors, ops,
+                Map.of("model", "tiny", "train_type", "full"), saveTotalLimit, 11);
+        List<StepReport> steps = new ArrayList<>();
+        TrainingListener recorder = new TrainingListener() {
+            @Override
+            public void onStep(StepReport report) {
+                steps.add(report);
+                if (report.step() == stopAfter) {
+                    stop.request();
+                }
+            }
+        };
+        Trainer trainer = new Trainer(ops, model, tuned, data(), Optional.of(data()),
+                arguments(saveTotalLimit), 2, writer, List.of(recorder), stop);
+        TrainingResult result;
+        if (resumeFrom == null) {
+            result = trainer.train();
+        } else {
+            CheckpointReader.restoreWeights(resumeFrom, tuned, ops, safetensors);
+            result = trainer.resume(CheckpointReader.read(resumeFrom, tuned, safetensors));
+        }
+        return new Run(model, result, steps, runDir);
+    }
+
+    @Test
+    void aResumedRunRepeatsTheUninterruptedOneExactly() throws Exception {
+        Run whole = train(dir.resolve("whole"), 0, null, new StopRequest(), -1);
+        assertEquals(9, whole.steps().size());
+        Run resumed = train(dir.resolve("resumed"), 0, whole.runDir().resolve("checkpoint-4"),
+                new StopRequest(), -1);
+        assertEquals(5, resumed.steps().size(), "steps 5 to 9");
+        for (int i = 0; i < 5; i++) {
+            StepReport want = whole.steps().get(4 + i);
+            StepReport got = resumed.steps().get(i);
+            assertEquals(want.step(), got.step());
+            assertEquals(want.loss(), got.loss(), 0, "loss of step " + want.step());
+            assertEquals(want.gradNorm(), got.gradNorm(), 0, "grad norm of step " + want.step());
+            assertEquals(want.learningRate(), got.learningRate(), 0, "lr of step " + want.step());
+            assertEquals(want.epoch(), got.epoch(), 0, "epoch of step " + want.step());
+        }
+        for (Map.Entry<String, Tensor> p : whole.model().parameters().entrySet()) {
+            assertArrayEquals(p.getValue().toFloatArray(),
+                    resumed.model().parameters().get(p.getKey()).toFloatArray(), 0f, p.getKey());
+        }
+        // the resumed state carries the history before the checkpoint
+        List<Map<String, Object>> history = resumed.result().state().logHistory();
+        assertEquals(whole.result().state().logHistory().size(), history.size());
+        assertEquals(whole.result().state().tokensSeen(), resumed.result().state().tokensSeen());
+    }
+
+    @Test
+    void aCheckpointHoldsTheModelOptimizerScheduleAndState() throws Exception {
+        Run run = train(dir.resolve("run"), 0, null, new StopRequest(), -1);
+        try (Stream<Path> entries = Files.list(run.runDir())) {
+            assertEquals(List.of("checkpoint-4", "checkpoint-8", "checkpoint-9"),
+                    entries.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "saved every 4 steps and at the end, nothing temporary left");
+        }
+        Path checkpoint = run.runDir().resolve("checkpoint-8");
+        try (Stream<Path> files = Files.list(checkpoint)) {
+            assertEquals(List.of("args.json", "config.json", "generation_config.json",
+                    "model.safetensors", "optimizer.safetensors", "rng_state.json", "scheduler.json",
+                    "tokenizer.json", "trainer_state.json"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Map<String, Object> state = json(checkpoint.resolve("trainer_state.json"));
+        assertEquals(8L, state.get("global_step"));
+        assertEquals(9L, state.get("max_steps"));
+        assertEquals(8.0 / 3, ((Number) state.get("epoch")).doubleValue(), 1e-12);
+        List<?> history = (List<?>) state.get("log_history");
+        Map<?, ?> first = (Map<?, ?>) history.getFirst();
+        assertEquals(1L, first.get("step"), "the first step is logged");
+        assertTrue(first.containsKey("loss") && first.containsKey("learning_rate")
+                && first.containsKey("grad_norm") && first.containsKey("epoch"), first.toString());
+        assertTrue(history.stream().anyMatch(e -> ((Map<?, ?>) e).containsKey("eval_loss")),
+                "evaluations at steps 3 and 6");
+        Map<String, Object> scheduler = json(checkpoint.resolve("scheduler.json"));
+        assertEquals(8L, scheduler.get("last_epoch"));
+        assertEquals("cosine", scheduler.get("lr_scheduler_type"));
+        assertEquals("full", json(checkpoint.resolve("args.json")).get("train_type"));
+        assertEquals("float32", json(checkpoint.resolve("config.json")).get("torch_dtype"));
+        // the weights are the model's at step 8: the run's step 9 went on from there
+        try (WeightSource weights = safetensors.open(run.runDir().resolve("checkpoint-9/model.safetensors"))) {
+            for (Map.Entry<String, Tensor> p : run.model().parameters().entrySet()) {
+                assertArrayEquals(p.getValue().toFloatArray(), weights.data(p.getKey()).toArray(F32), 0f);
+            }
+        }
+        try (WeightSource optimizer = safetensors.open(checkpoint.resolve("optimizer.safetensors"))) {
+            assertEquals("8", optimizer.metadata().get("steps"));
+            assertEquals("8", optimizer.metadata().get("step.lm_head.weight"));
+            assertTrue(optimizer.tensors().containsKey("exp_avg_sq.model.layers.1.mlp.up_proj.weight"));
+        }
+    }
+
+    @Test
+    void saveTotalLimitKeepsTheNewestCheckpoints() throws Exception {
+        Run run = train(dir.resolve("run"), 2, null, new StopRequest(), -1);
+        assertEquals(List.of(run.runDir().resolve("checkpoint-8"), run.runDir().resolve("checkpoint-9")),
+                CheckpointWriter.checkpoints(run.runDir()));
+        assertEquals(Optional.of(run.runDir().resolve("checkpoint-9")), run.result().lastCheckpoint());
+    }
+
+    @Test
+    void aStopRequestSavesTheLastWholeStepAndEnds() throws Exception {
+        StopRequest stop = new StopRequest();
+        Run run = train(dir.resolve("run"), 0, null, stop, 5);
+        assertTrue(run.result().interrupted());
+        assertEquals(5, run.result().state().globalStep());
+        assertEquals(Optional.of(run.runDir().resolve("checkpoint-5")), run.result().lastCheckpoint());
+        assertTrue(stop.awaitFinished(0, java.util.concurrent.TimeUnit.SECONDS));
+        // and the interrupted run resumes into the same curve as the whole run
+        Run resumed = train(dir.resolve("resumed"), 0, run.runDir().resolve("checkpoint-5"),
+                new StopRequest(), -1);
+        Run whole = train(dir.resolve("whole"), 0, null, new StopRequest(), -1);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(whole.steps().get(5 + i).loss(), resumed.steps().get(i).loss(), 0);
+        }
+    }
+
+    @Test
+    void resumingFromADirectoryThatIsNoCheckpointNamesIt() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("nothing"));
+        TinyLm model = TinyLm.random(ops, 20, 16, 2, 3);
+        IOException e = assertThrows(IOException.class,
+                () -> CheckpointReader.read(empty, new FullTuning(model), safetensors));
+        assertTrue(e.getMessage().contains(empty + ": no trainer_state.json"), e.getMessage());
+        assertFalse(Files.exists(empty.resolve("trainer_state.json")));
+    }
+
+    private static Map<String, Object> json(Path file) throws IOException {
+        return Json.parseObject(Files.readString(file), file.toString());
+    }
+}
