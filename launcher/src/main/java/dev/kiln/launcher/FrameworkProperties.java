@@ -18,9 +18,10 @@ final class FrameworkProperties {
 
     /**
      * JDK packages that bundles import and the system bundle must therefore export:
-     * the Vector API for hal-cpu. Backends that need more of the JDK add it here.
+     * the Vector API for hal-cpu, the JDK's HTTP server for serving. Backends that need more of
+     * the JDK add it here.
      */
-    static final String JDK_PACKAGES = "jdk.incubator.vector";
+    static final String JDK_PACKAGES = "jdk.incubator.vector,com.sun.net.httpserver";
 
     /** The framework property that tells the kernel which folder holds the plugins. */
     static final String PLUGINS_DIR = "kiln.plugins.dir";
