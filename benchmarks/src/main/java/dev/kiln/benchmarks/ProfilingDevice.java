@@ -26,11 +26,12 @@ import java.util.function.Supplier;
  */
 final class ProfilingDevice implements Device {
 
-    /** The time and calls of one label, and the FLOPs of its GEMMs. */
+    /** The time and calls of one label, and the FLOPs of its GEMMs and the bytes of their A and B. */
     static final class Stat {
         long nanos;
         long calls;
         double flops;
+        double operandBytes;
     }
 
     private final Device inner;
@@ -64,16 +65,17 @@ final class ProfilingDevice implements Device {
         } finally {
             if (recording) {
                 long nanos = System.nanoTime() - start;
-                record(label(method, args), nanos, flops(method, args));
+                record(label(method, args), nanos, flops(method, args), operandBytes(method, args));
             }
         }
     }
 
-    private void record(String label, long nanos, double flops) {
+    private void record(String label, long nanos, double flops, double operandBytes) {
         Stat stat = stats.computeIfAbsent(label, l -> new Stat());
         stat.nanos += nanos;
         stat.calls++;
         stat.flops += flops;
+        stat.operandBytes += operandBytes;
     }
 
     private static String label(Method method, Object[] args) {
@@ -98,13 +100,23 @@ final class ProfilingDevice implements Device {
         return 0;
     }
 
+    /** What a GEMM reads of A and B once: for a decoded token (m = 1), the weight matrix. */
+    private static double operandBytes(Method method, Object[] args) {
+        if (args != null && args[0] instanceof Gemm g) {
+            long a = (long) g.m() * g.k() * ((Slice) args[1]).buffer().dtype().byteSize();
+            long b = (long) g.n() * g.k() * ((Slice) args[2]).buffer().dtype().byteSize();
+            return (double) (a + b) * Math.max(1, g.batch());
+        }
+        return 0;
+    }
+
     private <T> T timed(String label, Supplier<T> action) {
         long start = System.nanoTime();
         try {
             return action.get();
         } finally {
             if (recording) {
-                record(label, System.nanoTime() - start, 0);
+                record(label, System.nanoTime() - start, 0, 0);
             }
         }
     }
