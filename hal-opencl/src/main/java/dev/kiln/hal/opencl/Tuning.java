@@ -1,5 +1,7 @@
 package dev.kiln.hal.opencl;
 
+import java.util.Optional;
+
 /**
  * Work-group and tile sizes, chosen per device from its limits (the largest work-group, local
  * memory) and compiled into the kernels as constants. Results depend on them only through the
@@ -76,14 +78,14 @@ record Tuning(int rowGroup, int elementGroup, int gemmTileM, int gemmTileN, int 
      * Smaller work-groups, for a driver whose compiled kernels cannot run with these (a kernel's
      * limit may be below the device's, for the registers it needs); empty when there are none.
      */
-    java.util.Optional<Tuning> halved() {
+    Optional<Tuning> halved() {
         boolean gemmCanShrink = gemmColumns == 0 && gemmTileM > 8;
         if (rowGroup == 1 && !gemmCanShrink) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         int tile = gemmCanShrink ? gemmTileM / 2 : gemmTileM;
         int work = gemmCanShrink ? Math.min(gemmWorkM, tile / 4) : gemmWorkM;
-        return java.util.Optional.of(new Tuning(Math.max(1, rowGroup / 2), elementGroup, tile, tile,
+        return Optional.of(new Tuning(Math.max(1, rowGroup / 2), elementGroup, tile, tile,
                 gemmCanShrink ? Math.min(gemmTileK, tile) : gemmTileK, work, work, gemmColumns, attentionTile,
                 attentionGroup, reductionGroups));
     }

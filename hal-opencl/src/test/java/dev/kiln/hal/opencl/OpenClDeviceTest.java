@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.api.backend.Device;
 import dev.kiln.api.backend.DeviceBuffer;
 import dev.kiln.api.backend.DeviceMemoryException;
+import dev.kiln.api.backend.Gemm;
 import dev.kiln.api.backend.Slice;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.hal.tck.reference.ReferenceDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +166,48 @@ class OpenClDeviceTest {
         } finally {
             x.release();
         }
+    }
+
+    /**
+     * The CPU GEMM writes a transposed B out first for products of 16 rows or more; the kit's
+     * batched products are smaller, so here batches with their own B and with one shared B.
+     */
+    @Test
+    void batchedProductsWithATransposedBMatchTheReference() {
+        for (long strideB : new long[] {0, 9L * 13 + 4}) {
+            Gemm g = new Gemm(false, true, 20, 9, 13, 1.5f, 0f, 13, 13, 9, 3, 20L * 13, strideB, 20L * 9);
+            float[] a = random(3 * 20 * 13, 1);
+            float[] b = random((int) (2 * strideB + 9 * 13), 2);
+            ReferenceDevice reference = new ReferenceDevice();
+            assertArrayEquals(product(reference, g, a, b), product(device, g, a, b), 1e-4f, "strideB " + strideB);
+        }
+    }
+
+    private static float[] product(Device on, Gemm g, float[] a, float[] b) {
+        DeviceBuffer as = on.allocate(DType.F32, a.length);
+        DeviceBuffer bs = on.allocate(DType.F32, b.length);
+        DeviceBuffer cs = on.allocate(DType.F32, 3 * 20 * 9);
+        try {
+            on.upload(MemorySegment.ofArray(a), Slice.of(as));
+            on.upload(MemorySegment.ofArray(b), Slice.of(bs));
+            on.kernels().gemm(g, Slice.of(as), Slice.of(bs), Slice.of(cs));
+            float[] c = new float[3 * 20 * 9];
+            on.download(Slice.of(cs), MemorySegment.ofArray(c));
+            return c;
+        } finally {
+            as.release();
+            bs.release();
+            cs.release();
+        }
+    }
+
+    private static float[] random(int n, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 
     private static int[] ints(DeviceBuffer buffer) {
