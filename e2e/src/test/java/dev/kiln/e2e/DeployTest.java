@@ -24,14 +24,24 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -179,6 +189,35 @@ class DeployTest {
     }
 
     @Test
+    void adaptersAreServedOverTheBaseModelAndLoadedAtRuntime(@TempDir Path dir) throws Exception {
+        Path support = writeAdapter(dir.resolve("support"), 1);
+        Path sql = writeAdapter(dir.resolve("sql"), 2);
+        try (KilnProcess lora = KilnProcess.start(List.of("deploy", "--model", GGUF.toString(), "--port", "0",
+                "--served_model_name", "tiny", "--adapters", "support=" + support))) {
+            Matcher serving = serving(lora);
+            String base = "http://127.0.0.1:" + serving.group(3) + "/v1";
+            HttpClient http = HttpClient.newHttpClient();
+            String models = send(http, base + "/models", null);
+            assertTrue(models.contains("\"id\":\"tiny\"") && models.contains("\"id\":\"support\"")
+                    && models.contains("\"parent\":\"tiny\""), models);
+            String load = send(http, base + "/load_lora_adapter",
+                    "{\"lora_name\": \"sql\", \"lora_path\": \"" + sql + "\"}");
+            assertTrue(load.contains("added successfully"), load);
+            List<String> answers = new ArrayList<>();
+            for (String model : List.of("tiny", "support", "sql")) {
+                String answer = send(http, base + "/completions", "{\"model\": \"" + model
+                        + "\", \"prompt\": \"Which adapter?\", \"max_tokens\": 12, \"temperature\": 0}");
+                Matcher text = Pattern.compile("\"text\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(answer);
+                assertTrue(text.find(), answer);
+                answers.add(text.group(1));
+            }
+            assertEquals(3, Set.copyOf(answers).size(), "base and two adapters answer differently: " + answers);
+            assertTrue(send(http, base + "/unload_lora_adapter", "{\"lora_name\": \"sql\"}").contains("removed"));
+            assertEquals(143, lora.terminate(WAIT));
+        }
+    }
+
+    @Test
     void badOptionsAreOneClearLine(@TempDir Path dir) throws Exception {
         KilnProcess.Result size = KilnProcess.run("deploy", "--model", GGUF.toString(), "--kv_cache_memory", "lots");
         assertEquals(2, size.exitCode(), size.output());
@@ -193,6 +232,15 @@ class DeployTest {
         assertEquals(1, noKeys.exitCode(), noKeys.output());
         assertTrue(noKeys.output().contains("--api_key_file " + keys + ": holds no key"), noKeys.output());
 
+        KilnProcess.Result badAdapter = KilnProcess.run("deploy", "--model", GGUF.toString(), "--adapters", "x");
+        assertEquals(2, badAdapter.exitCode(), badAdapter.output());
+        assertTrue(badAdapter.output().contains("--adapters x: expected NAME=DIR"), badAdapter.output());
+
+        KilnProcess.Result noAdapter = KilnProcess.run("deploy", "--model", GGUF.toString(), "--adapters",
+                "a=" + dir.resolve("missing"));
+        assertEquals(1, noAdapter.exitCode(), noAdapter.output());
+        assertTrue(noAdapter.output().contains("no adapter_config.json (not an adapter directory)"), noAdapter.output());
+
         KilnProcess.Result tooLong = KilnProcess.run("deploy", "--model", GGUF.toString(), "--max_model_len", "5000");
         assertEquals(1, tooLong.exitCode(), tooLong.output());
         assertTrue(tooLong.output().contains("--max_model_len 5000 is longer than the model's 4096 positions"),
@@ -200,6 +248,51 @@ class DeployTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------
+
+    /** A GET (body null) or a JSON POST; the answer's body, which must come with 200. */
+    private static String send(HttpClient http, String url, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (body != null) {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), url + ": " + response.body());
+        return response.body();
+    }
+
+    /**
+     * A PEFT LoRA adapter for the tiny Llama (hidden size 8, vocabulary 32000) on q_proj and
+     * lm_head, r 2, with seeded random A and B: adapter_config.json and adapter_model.safetensors.
+     */
+    private static Path writeAdapter(Path directory, long seed) throws IOException {
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2,"
+                + " \"lora_alpha\": 4, \"lora_dropout\": 0.0, \"target_modules\": [\"q_proj\", \"lm_head\"]}");
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        shapes.put("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", new int[] {2, 8});
+        shapes.put("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", new int[] {8, 2});
+        shapes.put("base_model.model.lm_head.lora_A.weight", new int[] {2, 8});
+        shapes.put("base_model.model.lm_head.lora_B.weight", new int[] {32000, 2});
+        StringBuilder header = new StringBuilder("{");
+        long offset = 0;
+        for (Map.Entry<String, int[]> t : shapes.entrySet()) {
+            long size = 4L * t.getValue()[0] * t.getValue()[1];
+            header.append(header.length() > 1 ? "," : "").append('"').append(t.getKey())
+                    .append("\":{\"dtype\":\"F32\",\"shape\":[").append(t.getValue()[0]).append(',')
+                    .append(t.getValue()[1]).append("],\"data_offsets\":[").append(offset).append(',')
+                    .append(offset + size).append("]}");
+            offset += size;
+        }
+        byte[] json = header.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + json.length + (int) offset).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length).put(json);
+        Random random = new Random(seed);
+        while (out.hasRemaining()) {
+            out.putFloat((float) random.nextGaussian());
+        }
+        Files.write(directory.resolve("adapter_model.safetensors"), out.array());
+        return directory;
+    }
 
     private static Matcher serving(KilnProcess process) throws InterruptedException {
         String line = process.awaitLine(l -> SERVING.matcher(l).matches(), "the serving line", WAIT);

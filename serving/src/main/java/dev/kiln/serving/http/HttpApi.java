@@ -104,17 +104,14 @@ public final class HttpApi implements AutoCloseable {
         if (handler == null) {
             throw ApiError.methodNotAllowed(call.method(), path);
         }
-        if (path.startsWith("/v1/") && !keys.accepts(callAuthorization(call))) {
-            throw ApiError.unauthorized(callAuthorization(call) == null
+        String authorization = call.header("Authorization");
+        if (path.startsWith("/v1/") && !keys.accepts(authorization)) {
+            throw ApiError.unauthorized(authorization == null
                     ? "You didn't provide an API key. Provide it in the Authorization header"
                             + " (Authorization: Bearer YOUR_KEY)."
                     : "Incorrect API key provided.");
         }
         handler.handle(call);
-    }
-
-    private static String callAuthorization(Call call) {
-        return call.header("Authorization");
     }
 
     /** Answers an error unless the answer has begun (then the stream's own handler ended it). */
