@@ -2,6 +2,7 @@ package dev.kiln.models.gpt2;
 
 import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Tensor;
+import dev.kiln.core.model.cache.ForwardCache;
 
 /**
  * Checks what a forward is given before any op runs, so that a wrong call fails with GPT-2's

@@ -5,6 +5,7 @@ import dev.kiln.api.tensor.AttentionOptions;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.core.model.cache.ForwardCache;
 import java.util.Map;
 
 /**
@@ -70,7 +71,7 @@ final class Gpt2Block {
         if (cache == null) {
             attended = ops.attention(q, k, v, context.mask(), new AttentionOptions(true, scale, 0));
         } else {
-            attended = cache.attend(ops, index, q, k, v, context.mask(), scale);
+            attended = cache.attend(index, q, k, v, context.mask(), scale);
         }
         return linear("attn.c_proj").forward(ops.reshape(attended, Shape.of(batch, seq, embed)));
     }

@@ -10,6 +10,10 @@ import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
+import dev.kiln.core.model.cache.CacheSpec;
+import dev.kiln.core.model.cache.ForwardCache;
+import dev.kiln.core.model.cache.SlotKvCachePool;
+import dev.kiln.core.model.cache.UniformKvCache;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,6 +48,7 @@ final class Gpt2Model implements CausalLM {
     private final Map<String, Tensor> parameters;
     private final Map<String, LinearLayer> linears = new LinkedHashMap<>();
     private final List<Gpt2Block> blocks = new ArrayList<>();
+    private final CacheSpec cacheSpec;
     private volatile long dropoutSeed;
     private final AtomicLong forwards = new AtomicLong();
     private boolean gradientCheckpointing;
@@ -60,6 +65,8 @@ final class Gpt2Model implements CausalLM {
         this.ops = ops;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.dropoutSeed = seed;
+        this.cacheSpec = new CacheSpec("gpt2", this, config.layers(), config.heads(),
+                config.headDim(), PaddingMask.forCache());
         for (int layer = 0; layer < config.layers(); layer++) {
             String prefix = "transformer.h." + layer + ".";
             for (String module : Gpt2Parameters.CONV1D_MODULES) {
@@ -128,7 +135,7 @@ final class Gpt2Model implements CausalLM {
             throw new IllegalArgumentException("gpt2: a KV cache of " + capacity + " tokens is longer"
                     + " than the " + config.positions() + " positions of wpe (n_positions)");
         }
-        return new Gpt2Cache(this, ops, config, batch, capacity);
+        return new UniformKvCache(cacheSpec, ops, batch, capacity);
     }
 
     @Override
@@ -138,7 +145,7 @@ final class Gpt2Model implements CausalLM {
                     + " per slot is longer than the " + config.positions()
                     + " positions of wpe (n_positions)");
         }
-        return new Gpt2CachePool(this, ops, config, slots, capacity);
+        return new SlotKvCachePool(cacheSpec, ops, slots, capacity);
     }
 
     @Override
@@ -190,7 +197,7 @@ final class Gpt2Model implements CausalLM {
         // each forward draws new dropout masks: site 0 the embeddings, 1 + 2i and 2 + 2i block i
         long seed = dropoutSeed + forwards.getAndIncrement() * (2L * config.layers() + 1);
         try (TensorScope forward = ops.scope()) {
-            Tensor mask = cache != null ? cache.mask(ops, attentionMask, seq)
+            Tensor mask = cache != null ? cache.mask(attentionMask, seq)
                     : attentionMask == null ? null
                     : PaddingMask.additive(ops, attentionMask, batch, seq, seq);
             Tensor x = ops.add(ops.embedding(parameters.get("transformer.wte.weight"), inputIds),
@@ -229,11 +236,7 @@ final class Gpt2Model implements CausalLM {
     }
 
     private ForwardCache own(KvCache cache) {
-        if (cache == null || cache instanceof ForwardCache own && own.owner() == this) {
-            return (ForwardCache) cache;
-        }
-        throw new IllegalArgumentException("gpt2: the KV cache was not made by this model's"
-                + " newCache: " + cache);
+        return cache == null ? null : ForwardCache.ownedBy(cache, this, "gpt2");
     }
 
     @Override

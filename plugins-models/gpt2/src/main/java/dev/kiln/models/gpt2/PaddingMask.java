@@ -4,6 +4,7 @@ import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.core.model.cache.MaskStrategy;
 
 /**
  * Turns the attention mask (I32 {@code [batch, keys]}: 0 for padding, k > 0 for the segment a
@@ -15,6 +16,15 @@ import dev.kiln.api.tensor.TensorOps;
 final class PaddingMask {
 
     private PaddingMask() {}
+
+    /**
+     * The masks of a forward with a cache: the caller's padding over the cache and the new
+     * tokens; per slot of a pool, causality alone (the default per-row mask).
+     */
+    static MaskStrategy forCache() {
+        return (ops, attentionMask, batch, seq, past) -> attentionMask == null ? null
+                : additive(ops, attentionMask, batch, seq, past + seq);
+    }
 
     /**
      * @param keys the keys attended: the cache's length before this forward plus its tokens
@@ -66,29 +76,5 @@ final class PaddingMask {
             }
         }
         return true;
-    }
-
-    /**
-     * The mask of rows that each continue a sequence of their own length (the slots of a cache
-     * pool): over the longest row's keys plus the new ones, row b's query i, at position
-     * {@code lengths[b] + i}, sees keys {@code j <= lengths[b] + i}, and nothing of what lies
-     * beyond its own sequence.
-     */
-    static Tensor perRow(TensorOps ops, int[] lengths, int queries) {
-        int longest = 0;
-        for (int length : lengths) {
-            longest = Math.max(longest, length);
-        }
-        int keys = longest + queries;
-        float[] additive = new float[lengths.length * queries * keys];
-        for (int b = 0; b < lengths.length; b++) {
-            for (int q = 0; q < queries; q++) {
-                int row = (b * queries + q) * keys;
-                for (int k = lengths[b] + q + 1; k < keys; k++) {
-                    additive[row + k] = Float.NEGATIVE_INFINITY;
-                }
-            }
-        }
-        return ops.tensor(additive, Shape.of(lengths.length, queries, keys));
     }
 }

@@ -4,6 +4,7 @@ import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.core.model.cache.MaskStrategy;
 
 /**
  * The additive attention mask {@code [batch, seq, past + seq]} for what causality alone does
@@ -18,6 +19,27 @@ import dev.kiln.api.tensor.TensorOps;
 final class AttentionMasks {
 
     private AttentionMasks() {}
+
+    /**
+     * The masks of a forward with a cache: padding, segments and the window for rows at one
+     * length, causality and the window per row for the slots of a pool.
+     *
+     * @param window the sliding window, 0 for none
+     */
+    static MaskStrategy withWindow(int window) {
+        return new MaskStrategy() {
+            @Override
+            public Tensor sameLength(TensorOps ops, Tensor attentionMask, int batch, int seq,
+                    int past) {
+                return additive(ops, attentionMask, batch, seq, past, window);
+            }
+
+            @Override
+            public Tensor perRow(TensorOps ops, int[] lengths, int seq) {
+                return MaskStrategy.causalPerRow(ops, lengths, seq, window);
+            }
+        };
+    }
 
     /**
      * @param attentionMask I32 {@code [batch, past + seq]} of segment ids, or null for no padding
@@ -80,35 +102,5 @@ final class AttentionMasks {
             }
         }
         return true;
-    }
-
-    /**
-     * The mask of rows that each continue a sequence of their own length (the slots of a cache
-     * pool): over the longest row's keys plus the new ones, row b's query i, at position
-     * {@code lengths[b] + i}, sees keys {@code j <= lengths[b] + i} (within the window), and
-     * nothing of what lies beyond its own sequence.
-     */
-    static Tensor perRow(TensorOps ops, int[] lengths, int seq, int window) {
-        int batch = lengths.length;
-        int longest = 0;
-        for (int length : lengths) {
-            longest = Math.max(longest, length);
-        }
-        int keys = longest + seq;
-        float[] mask = new float[batch * seq * keys];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < seq; i++) {
-                int position = lengths[b] + i;
-                int row = (b * seq + i) * keys;
-                for (int j = 0; j < keys; j++) {
-                    boolean ahead = j > position;
-                    boolean outside = window > 0 && j <= position - window;
-                    if (ahead || outside) {
-                        mask[row + j] = Float.NEGATIVE_INFINITY;
-                    }
-                }
-            }
-        }
-        return ops.tensor(mask, Shape.of(batch, seq, keys));
     }
 }

@@ -12,6 +12,10 @@ import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
+import dev.kiln.core.model.cache.CacheSpec;
+import dev.kiln.core.model.cache.ForwardCache;
+import dev.kiln.core.model.cache.SlotKvCachePool;
+import dev.kiln.core.model.cache.UniformKvCache;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,6 +54,7 @@ final class LlamaModel implements CausalLM {
     private final List<Layer> layers = new ArrayList<>();
     private final Tensor embedTokens;
     private final Tensor finalNorm;
+    private final CacheSpec cacheSpec;
     private boolean gradientCheckpointing;
 
     /** The module names and norms of one decoder layer; its linear layers are in {@link #linears}. */
@@ -61,6 +66,8 @@ final class LlamaModel implements CausalLM {
         this.ops = ops;
         this.modelConfig = modelConfig;
         this.config = config;
+        this.cacheSpec = new CacheSpec(config.modelType(), this, config.layers(), config.kvHeads(),
+                config.headDim(), AttentionMasks.withWindow(config.slidingWindow()));
         ParameterFactory make = new ParameterFactory(init);
         int hidden = config.hiddenSize();
         embedTokens = make.weight("model.embed_tokens.weight", config.vocabSize(), hidden);
@@ -163,12 +170,12 @@ final class LlamaModel implements CausalLM {
 
     @Override
     public KvCache newCache(int batch, int capacity) {
-        return new LlamaKvCache(this, ops, config, batch, capacity);
+        return new UniformKvCache(cacheSpec, ops, batch, capacity);
     }
 
     @Override
     public KvCachePool newCachePool(int slots, int capacity) {
-        return new LlamaCachePool(this, ops, config, slots, capacity);
+        return new SlotKvCachePool(cacheSpec, ops, slots, capacity);
     }
 
     @Override
@@ -218,10 +225,7 @@ final class LlamaModel implements CausalLM {
     }
 
     private ForwardCache own(KvCache cache, int batch) {
-        if (!(cache instanceof ForwardCache kv) || kv.owner() != this) {
-            throw new IllegalArgumentException("forward: the cache was not made by this model's "
-                    + "newCache or newCachePool");
-        }
+        ForwardCache kv = ForwardCache.ownedBy(cache, this, config.modelType());
         if (kv.batch() != batch) {
             throw new IllegalArgumentException("forward: the cache holds " + kv.batch()
                     + " sequences, the input " + batch);
@@ -237,7 +241,7 @@ final class LlamaModel implements CausalLM {
         try (TensorScope forward = ops.scope()) {
             Tensor mask = kv == null
                     ? AttentionMasks.additive(ops, attentionMask, batch, seq, 0, config.slidingWindow())
-                    : kv.mask(ops, attentionMask, seq, config.slidingWindow());
+                    : kv.mask(attentionMask, seq);
             Tensor x = ops.embedding(embedTokens, inputIds);
             for (int i = 0; i < layers.size(); i++) {
                 try (TensorScope layer = ops.scope()) {
@@ -297,7 +301,7 @@ final class LlamaModel implements CausalLM {
         if (kv == null) {
             attended = ops.attention(q, k, v, mask, AttentionOptions.causalSelf());
         } else {
-            attended = kv.attend(ops, index, q, k, v, mask);
+            attended = kv.attend(index, q, k, v, mask, Float.NaN);
         }
         Tensor merged = ops.reshape(attended, Shape.of(batch, seq, config.qOut()));
         Tensor h = ops.add(x, linears.get(layer.o()).forward(merged));

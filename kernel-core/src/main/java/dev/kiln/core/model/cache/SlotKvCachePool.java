@@ -1,10 +1,8 @@
-package dev.kiln.models.gpt2;
+package dev.kiln.core.model.cache;
 
 import dev.kiln.api.model.KvCache;
 import dev.kiln.api.model.KvCachePool;
 import dev.kiln.api.tensor.AttentionOptions;
-import dev.kiln.api.tensor.DType;
-import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
@@ -13,38 +11,29 @@ import dev.kiln.api.tensor.TensorScope;
  * Cache slots for continuous batching: per layer one F32 tensor of keys and one of values,
  * {@code [slots, capacity, kvHeads, headDim]}, and a length per slot. A forward over
  * {@link #rows} reads and writes a contiguous run of slots in place (a narrow of the leading
- * dimension is a view).
+ * dimension is a view). Its tensors belong to the pool: make it outside any TensorScope.
  */
-final class Gpt2CachePool implements KvCachePool {
+public final class SlotKvCachePool implements KvCachePool {
 
-    private final Gpt2Model owner;
+    private final CacheSpec spec;
     private final TensorOps ops;
     private final int slots;
     private final int capacity;
-    private final Tensor[] keys;
-    private final Tensor[] values;
+    private final LayerTensors tensors;
     private final int[] lengths;
-    private final long bytes;
-    private boolean closed;
 
-    Gpt2CachePool(Gpt2Model owner, TensorOps ops, Gpt2Config config, int slots, int capacity) {
+    /** @throws IllegalArgumentException when {@code slots} or {@code capacity} is not positive */
+    public SlotKvCachePool(CacheSpec spec, TensorOps ops, int slots, int capacity) {
         if (slots < 1 || capacity < 1) {
-            throw new IllegalArgumentException("gpt2: a KV cache pool needs positive slots and"
-                    + " capacity, not slots " + slots + " capacity " + capacity);
+            throw new IllegalArgumentException(spec.family() + ": a KV cache pool needs positive"
+                    + " slots and capacity, not slots " + slots + " capacity " + capacity);
         }
-        this.owner = owner;
+        this.spec = spec;
         this.ops = ops;
         this.slots = slots;
         this.capacity = capacity;
         this.lengths = new int[slots];
-        Shape shape = Shape.of(slots, capacity, config.heads(), config.headDim());
-        keys = new Tensor[config.layers()];
-        values = new Tensor[config.layers()];
-        for (int layer = 0; layer < config.layers(); layer++) {
-            keys[layer] = ops.zeros(shape, DType.F32);
-            values[layer] = ops.zeros(shape, DType.F32);
-        }
-        this.bytes = 2L * config.layers() * shape.numel() * Float.BYTES;
+        this.tensors = new LayerTensors(ops, spec, slots, capacity);
     }
 
     @Override
@@ -78,9 +67,9 @@ final class Gpt2CachePool implements KvCachePool {
         int length = lengths[from];
         if (from != to && length > 0) {
             try (TensorScope views = ops.scope()) {
-                for (int layer = 0; layer < keys.length; layer++) {
-                    copyTokens(keys[layer], from, to, length);
-                    copyTokens(values[layer], from, to, length);
+                for (int layer = 0; layer < tensors.layers(); layer++) {
+                    copyTokens(tensors.keys(layer), from, to, length);
+                    copyTokens(tensors.values(layer), from, to, length);
                 }
             }
         }
@@ -96,38 +85,32 @@ final class Gpt2CachePool implements KvCachePool {
     public KvCache rows(int first, int count) {
         checkOpen();
         if (first < 0 || count < 1 || (long) first + count > slots) {
-            throw new IllegalArgumentException("gpt2: kv cache pool: rows [" + first + ", " + first
-                    + " + " + count + ") are outside its " + slots + " slots");
+            throw new IllegalArgumentException(spec.family() + ": kv cache pool: rows [" + first
+                    + ", " + first + " + " + count + ") are outside its " + slots + " slots");
         }
         return new Rows(first, count);
     }
 
     @Override
     public long bytes() {
-        return bytes;
+        return tensors.bytes();
     }
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            for (int layer = 0; layer < keys.length; layer++) {
-                keys[layer].close();
-                values[layer].close();
-            }
-        }
+        tensors.close();
     }
 
     private void checkSlot(int slot) {
         if (slot < 0 || slot >= slots) {
-            throw new IllegalArgumentException("gpt2: kv cache pool: slot " + slot + " is outside 0.."
-                    + (slots - 1));
+            throw new IllegalArgumentException(spec.family() + ": kv cache pool: slot " + slot
+                    + " is outside 0.." + (slots - 1));
         }
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("gpt2: the KV cache pool is closed");
+        if (tensors.closed()) {
+            throw new IllegalStateException(spec.family() + ": the KV cache pool is closed");
         }
     }
 
@@ -143,8 +126,8 @@ final class Gpt2CachePool implements KvCachePool {
         }
 
         @Override
-        public Gpt2Model owner() {
-            return owner;
+        public Object owner() {
+            return spec.owner();
         }
 
         @Override
@@ -157,32 +140,35 @@ final class Gpt2CachePool implements KvCachePool {
             checkOpen();
             for (int r = 0; r < count; r++) {
                 if (lengths[first + r] + seq > capacity) {
-                    throw new IllegalArgumentException("gpt2: kv cache pool: slot " + (first + r)
-                            + " holds " + lengths[first + r] + " of " + capacity + " tokens; "
-                            + seq + " more do not fit");
+                    throw new IllegalArgumentException(spec.family() + ": kv cache pool: slot "
+                            + (first + r) + " holds " + lengths[first + r] + " of " + capacity
+                            + " tokens; " + seq + " more do not fit");
                 }
             }
         }
 
         /**
          * Each row's queries see its own keys up to their position: a mask over the longest
-         * row's keys, unless every row has the same length (then causality says it all).
+         * row's keys, unless every row has the same length (then it is a uniform cache's).
          */
         @Override
-        public Tensor mask(TensorOps ops, Tensor attentionMask, int seq) {
+        public Tensor mask(Tensor attentionMask, int seq) {
             if (attentionMask != null) {
-                throw new IllegalArgumentException("gpt2: the rows of a KV cache pool take no"
-                        + " attention mask; each slot's length says where its keys end");
+                throw new IllegalArgumentException(spec.family() + ": the rows of a KV cache pool"
+                        + " take no attention mask; each slot's length says where its keys end");
             }
-            return uniform() ? null : PaddingMask.perRow(ops, rowLengths(), seq);
+            if (uniform()) {
+                return spec.masks().sameLength(ops, null, count, seq, lengths[first]);
+            }
+            return spec.masks().perRow(ops, rowLengths(), seq);
         }
 
         @Override
-        public Tensor attend(TensorOps ops, int layer, Tensor q, Tensor k, Tensor v, Tensor mask,
-                float scale) {
+        public Tensor attend(int layer, Tensor q, Tensor k, Tensor v, Tensor mask, float scale) {
+            checkOpen();
             int seq = q.shape().dim(1);
-            Tensor rowKeys = ops.narrow(keys[layer], 0, first, count);
-            Tensor rowValues = ops.narrow(values[layer], 0, first, count);
+            Tensor rowKeys = ops.narrow(tensors.keys(layer), 0, first, count);
+            Tensor rowValues = ops.narrow(tensors.values(layer), 0, first, count);
             if (uniform()) {
                 int past = lengths[first];
                 ops.writeCache(rowKeys, k, past);
@@ -190,6 +176,7 @@ final class Gpt2CachePool implements KvCachePool {
                 return ops.cachedAttention(q, rowKeys, rowValues, past + seq, mask,
                         new AttentionOptions(true, scale, past));
             }
+            // causality per row is the mask's: the kernel's own is from one offset for all rows
             for (int r = 0; r < count; r++) {
                 int past = lengths[first + r];
                 ops.writeCache(ops.narrow(rowKeys, 0, r, 1), ops.narrow(k, 0, r, 1), past);
@@ -206,6 +193,7 @@ final class Gpt2CachePool implements KvCachePool {
             }
         }
 
+        /** The longest row's length. */
         @Override
         public int length() {
             return longest();
