@@ -23,15 +23,32 @@ final class CpuBuffer implements DeviceBuffer {
         this.array = array;
     }
 
-    /** A zeroed buffer; the caller has checked the dtype and counted the bytes. */
-    static CpuBuffer create(CpuDevice device, DType dtype, int elements) {
-        Object array = switch (dtype) {
+    /**
+     * A buffer on {@code array}, a fresh one (zeroed) or one of the pool's (old contents); the
+     * caller has checked the dtype and counted the bytes.
+     */
+    static CpuBuffer create(CpuDevice device, DType dtype, int elements, Object array) {
+        return new CpuBuffer(device, dtype, elements, array);
+    }
+
+    /** The type of array that holds {@code dtype}. */
+    static Class<?> arrayType(DType dtype) {
+        return switch (dtype) {
+            case F32 -> float[].class;
+            case BF16, F16 -> short[].class;
+            case I32 -> int[].class;
+            default -> throw new IllegalArgumentException("cpu does not store " + dtype);
+        };
+    }
+
+    /** A new, zeroed array for {@code elements} of {@code dtype}. */
+    static Object newArray(DType dtype, int elements) {
+        return switch (dtype) {
             case F32 -> new float[elements];
             case BF16, F16 -> new short[elements];
             case I32 -> new int[elements];
-            default -> throw new IllegalArgumentException(device.name() + " does not store " + dtype);
+            default -> throw new IllegalArgumentException("cpu does not store " + dtype);
         };
-        return new CpuBuffer(device, dtype, elements, array);
     }
 
     @Override
@@ -46,13 +63,13 @@ final class CpuBuffer implements DeviceBuffer {
 
     @Override
     public void release() {
-        boolean first;
+        Object released;
         synchronized (this) {
-            first = array != null;
+            released = array;
             array = null;
         }
-        if (first) {
-            device.giveBack(bytes());
+        if (released != null) {
+            device.giveBack(bytes(), released, elements);
         }
     }
 

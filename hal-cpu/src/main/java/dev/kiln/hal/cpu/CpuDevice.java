@@ -22,7 +22,9 @@ import java.util.Set;
  * <p>Memory is counted in dtype bytes against a budget, by default {@link #DEFAULT_MEMORY_FRACTION}
  * of the JVM's maximum heap: the rest of the heap is left to everything else the JVM holds. An
  * allocation beyond the budget, or one the heap cannot hold after all, throws
- * {@link DeviceMemoryException}. What kernels keep for themselves (partial sums, converted GEMM
+ * {@link DeviceMemoryException}. Released buffers' arrays are kept for reuse ({@link BufferPool})
+ * within the same budget: a new array empties the pool first when the two would not fit together,
+ * and a reused one keeps its old contents. What kernels keep for themselves (partial sums, converted GEMM
  * operands, RoPE tables) is not counted.
  *
  * <p>Every operation rejects a released buffer with an {@link IllegalStateException} and a buffer
@@ -33,6 +35,12 @@ public final class CpuDevice implements Device, AutoCloseable {
 
     /** The share of the JVM's maximum heap a device allocates by default. */
     public static final double DEFAULT_MEMORY_FRACTION = 0.8;
+
+    /**
+     * The released arrays kept for reuse hold at most the budget over this: enough for the
+     * temporaries of a training step or a prefill, little enough to leave the heap its room.
+     */
+    private static final long POOL_FRACTION_OF_BUDGET = 4;
 
     /** The dtypes a CPU buffer can hold. */
     static final Set<DType> STORED = EnumSet.of(DType.F32, DType.BF16, DType.F16, DType.I32);
@@ -51,6 +59,7 @@ public final class CpuDevice implements Device, AutoCloseable {
     private final Parallelism parallelism;
     private final long memoryBudget;
     private final CpuKernels kernels;
+    private final BufferPool pool;
     private long allocatedBytes;
 
     /** Device {@code cpu:0} on all cores, with the default memory budget. */
@@ -77,6 +86,7 @@ public final class CpuDevice implements Device, AutoCloseable {
             throw new IllegalArgumentException("cpu: grain must be positive: " + grain);
         }
         this.memoryBudget = memoryBudget;
+        this.pool = new BufferPool(memoryBudget / POOL_FRACTION_OF_BUDGET);
         this.parallelism = Parallelism.fixed(threads);
         this.kernels = new CpuKernels(this, parallelism, grain);
     }
@@ -125,11 +135,17 @@ public final class CpuDevice implements Device, AutoCloseable {
             }
             allocatedBytes += bytes;
         }
+        Object array = pool.take(CpuBuffer.arrayType(dtype), (int) elements, bytes);
+        if (array != null) {
+            return CpuBuffer.create(this, dtype, (int) elements, array);
+        }
+        // The pool lives inside the budget: what the buffers and it hold together stays within it.
+        pool.trimTo(freeBytes());
         try {
-            return CpuBuffer.create(this, dtype, (int) elements);
+            return CpuBuffer.create(this, dtype, (int) elements, newArray(dtype, (int) elements));
         } catch (OutOfMemoryError e) {
             // The budget allowed it but the heap is fuller than the budget knows (other data,
-            // fragmentation): this device is out of memory, the JVM is not.
+            // fragmentation, the pool): this device is out of memory, the JVM is not.
             giveBack(bytes);
             Runtime runtime = Runtime.getRuntime();
             long heapFree = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
@@ -144,6 +160,30 @@ public final class CpuDevice implements Device, AutoCloseable {
 
     synchronized void giveBack(long bytes) {
         allocatedBytes -= bytes;
+    }
+
+    /** A released buffer's bytes back to the budget, and its array to the pool. */
+    void giveBack(long bytes, Object array, int elements) {
+        giveBack(bytes);
+        pool.put(array, elements, bytes);
+    }
+
+    /** A new array, after emptying the pool if the heap has no room for it otherwise. */
+    private Object newArray(DType dtype, int elements) {
+        try {
+            return CpuBuffer.newArray(dtype, elements);
+        } catch (OutOfMemoryError e) {
+            if (pool.pooledBytes() == 0) {
+                throw e;
+            }
+            pool.clear();
+            return CpuBuffer.newArray(dtype, elements);
+        }
+    }
+
+    /** Bytes the pool keeps from released buffers (heap the budget counts as free). */
+    long pooledBytes() {
+        return pool.pooledBytes();
     }
 
     @Override

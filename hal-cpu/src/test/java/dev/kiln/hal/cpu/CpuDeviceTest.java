@@ -2,6 +2,8 @@ package dev.kiln.hal.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -46,6 +48,32 @@ class CpuDeviceTest {
         held.release(); // idempotent: counted back once
         assertEquals(MIB, device.freeBytes());
         assertEquals(800_000, device.allocate(DType.BF16, 400_000).bytes(), "fits once the memory is back");
+    }
+
+    @Test
+    void aReleasedBufferOfTheSameSizeIsReusedAndItsHandleStaysDead() {
+        DeviceBuffer first = device.allocate(DType.F32, 10_000);
+        Object array = ((CpuBuffer) first).array();
+        first.release();
+        assertEquals(40_000, device.pooledBytes());
+        assertEquals(MIB, device.freeBytes(), "pooled memory counts as free");
+        DeviceBuffer again = device.allocate(DType.F32, 10_000);
+        assertSame(array, ((CpuBuffer) again).array());
+        assertEquals(0, device.pooledBytes());
+        assertThrows(IllegalStateException.class,
+                () -> device.kernels().fill(Slice.of(first), 1, 0f), "the released handle stays released");
+        DeviceBuffer otherType = device.allocate(DType.I32, 10_000);
+        assertNotSame(array, ((CpuBuffer) otherType).array());
+    }
+
+    @Test
+    void thePoolGivesWayToAnAllocationThatNeedsItsMemory() {
+        device.allocate(DType.F32, 50_000).release(); // 200 kB pooled, under a quarter of the budget
+        assertEquals(200_000, device.pooledBytes());
+        DeviceBuffer big = device.allocate(DType.F32, 220_000); // 880 kB: with the pool, past the budget
+        assertEquals(0, device.pooledBytes(), "emptied so that buffers and pool stay within the budget");
+        big.release();
+        assertEquals(0, device.pooledBytes(), "more than a quarter of the budget is not kept");
     }
 
     @Test

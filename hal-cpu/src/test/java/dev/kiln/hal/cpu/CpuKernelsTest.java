@@ -54,6 +54,27 @@ class CpuKernelsTest {
         }
     }
 
+    /** Decoding's products, a few rows of A by a weight stored n x k, take the unpacked GEMV path. */
+    @Test
+    void gemmOfAFewRowsByAnyWeightTypeMatchesTheReference() {
+        for (DType weights : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            for (int m = 1; m <= 5; m++) {
+                for (int[] nk : new int[][] {{1, 1}, {7, 33}, {67, 257}, {130, 100}}) {
+                    int n = nk[0], k = nk[1];
+                    for (Gemm g : new Gemm[] {Gemm.of(false, true, m, n, k), Gemm.of(true, true, m, n, k),
+                        new Gemm(false, true, m, n, k, -0.5f, 2f, k, k, n, 1, 0, 0, 0)}) {
+                        Both a = both(DType.F32, uniform(random, m * k, -1, 1));
+                        Both b = both(weights, uniform(random, n * k, -1, 1));
+                        Both c = both(DType.F32, uniform(random, m * n, -1, 1));
+                        run((kernels, on) -> kernels.gemm(g, on.apply(a), on.apply(b), on.apply(c)));
+                        assertClose("C = A Bᵀ, " + m + "x" + n + "x" + k + " " + weights + " " + g, c,
+                                2e-6 * (k + 2));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aBatchWithOneCAccumulatesProductAfterProduct() {
         for (DType type : new DType[] {DType.F32, DType.BF16}) {

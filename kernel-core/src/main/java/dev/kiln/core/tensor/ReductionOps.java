@@ -1,6 +1,5 @@
 package dev.kiln.core.tensor;
 
-import dev.kiln.api.backend.Kernels.BinaryOp;
 import dev.kiln.api.backend.Kernels.Reduction;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
@@ -33,12 +32,9 @@ final class ReductionOps {
         ctx.kernels.reduce(reduction, x.slice(), out.slice(), 1, n);
         float perElement = reduction == Reduction.MEAN ? 1f / n : 1f;
         return Graph.record(op, out, List.of(x), node -> grad -> {
-            // dx[i] = g · perElement: zeros plus g broadcast as a one-column row, staying on device.
-            DeviceTensor dx = ctx.zeros(node.inputShape(0));
-            ctx.kernels.binary(BinaryOp.ADD, dx.slice(), grad.slice(), dx.slice(), n, 1, true);
-            if (perElement != 1f) {
-                ctx.kernels.scale(dx.slice(), dx.slice(), n, perElement);
-            }
+            // dx[i] = g · perElement: one fill. Reading g costs a 4-byte download, far less than
+            // broadcasting it on the device (zeros, then an add of n one-element rows, then a scale).
+            DeviceTensor dx = ctx.filled(node.inputShape(0), grad.item() * perElement);
             return Graph.grads(dx);
         });
     }

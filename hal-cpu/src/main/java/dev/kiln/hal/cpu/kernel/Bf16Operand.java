@@ -6,6 +6,7 @@ import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
 
 import java.util.Arrays;
 import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -39,6 +40,32 @@ final class Bf16Operand extends GemmOperand {
     @Override
     int length() {
         return data.length;
+    }
+
+    @Override
+    float valueAt(int index) {
+        return toFloat(data[index]);
+    }
+
+    /** As {@link F32Operand#dot}, each weight vector widened in registers as it is loaded. */
+    @Override
+    float dot(float[] a, int aAt, int at, int k) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (; p + 4 * L <= k; p += 4 * L) {
+            s0 = widened(at + p).fma(FloatVector.fromArray(SPECIES, a, aAt + p), s0);
+            s1 = widened(at + p + L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + L), s1);
+            s2 = widened(at + p + 2 * L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + 2 * L), s2);
+            s3 = widened(at + p + 3 * L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + 3 * L), s3);
+        }
+        for (; p + L <= k; p += L) {
+            s0 = widened(at + p).fma(FloatVector.fromArray(SPECIES, a, aAt + p), s0);
+        }
+        float d = sumOfLanes(s0.add(s1).add(s2.add(s3)));
+        for (; p < k; p++) {
+            d = Math.fma(a[aAt + p], toFloat(data[at + p]), d);
+        }
+        return d;
     }
 
     @Override
@@ -91,9 +118,13 @@ final class Bf16Operand extends GemmOperand {
     }
 
     private void widen(int at, float[] dst, int to) {
-        ((IntVector) ShortVector.fromArray(SHORTS, data, at).convertShape(VectorOperators.S2I, INTS, 0))
+        widened(at).intoArray(dst, to);
+    }
+
+    /** L stored values from {@code at} as floats: shorts to ints (the sign extension is shifted out), then << 16. */
+    private FloatVector widened(int at) {
+        return ((IntVector) ShortVector.fromArray(SHORTS, data, at).convertShape(VectorOperators.S2I, INTS, 0))
                 .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats()
-                .intoArray(dst, to);
+                .reinterpretAsFloats();
     }
 }

@@ -26,6 +26,35 @@ final class F32Operand extends GemmOperand {
     }
 
     @Override
+    float valueAt(int index) {
+        return data[index];
+    }
+
+    @Override
+    float dot(float[] a, int aAt, int at, int k) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (; p + 4 * L <= k; p += 4 * L) {
+            s0 = weights(at + p).fma(FloatVector.fromArray(SPECIES, a, aAt + p), s0);
+            s1 = weights(at + p + L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + L), s1);
+            s2 = weights(at + p + 2 * L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + 2 * L), s2);
+            s3 = weights(at + p + 3 * L).fma(FloatVector.fromArray(SPECIES, a, aAt + p + 3 * L), s3);
+        }
+        for (; p + L <= k; p += L) {
+            s0 = weights(at + p).fma(FloatVector.fromArray(SPECIES, a, aAt + p), s0);
+        }
+        float d = sumOfLanes(s0.add(s1).add(s2.add(s3)));
+        for (; p < k; p++) {
+            d = Math.fma(a[aAt + p], data[at + p], d);
+        }
+        return d;
+    }
+
+    private FloatVector weights(int at) {
+        return FloatVector.fromArray(SPECIES, data, at);
+    }
+
+    @Override
     void copyAlong(float scale, int at, int lines, int kc, int width, float[] dst, int to) {
         if (lines < width) {
             Arrays.fill(dst, to, to + kc * width, 0f);

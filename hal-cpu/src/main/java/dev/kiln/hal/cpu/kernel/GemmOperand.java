@@ -3,6 +3,11 @@ package dev.kiln.hal.cpu.kernel;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 
+import java.util.ArrayList;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+
 /**
  * An input matrix of a GEMM as its caller stores it (element type, offset, leading dimension,
  * transposed or not), and the packing of its blocks into the panel layouts {@link MicroKernel}
@@ -75,6 +80,52 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
                 copyAcross(1f, at + p0 * ld + j0 + jr, cols, kc, NR, dst, panel);
             }
         }
+    }
+
+    /**
+     * alpha * rows [0, m) x columns [0, k) of this operand as op(A), the matrix at {@code at}, as
+     * one dense row-major array: the few rows {@link Gemv} dots with every weight row.
+     */
+    final float[] rowsTimes(float alpha, int at, int m, int k) {
+        float[] rows = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                rows[i * k + p] = alpha * valueAt(transposed ? at + p * ld + i : at + i * ld + p);
+            }
+        }
+        return rows;
+    }
+
+    /** The stored element at {@code index}, as a float. */
+    abstract float valueAt(int index);
+
+    /**
+     * a[aAt, aAt+k) . the stored row at {@code at}: four sums side by side over consecutive
+     * vectors, so the row is read front to back, one stream the prefetcher follows.
+     */
+    abstract float dot(float[] a, int aAt, int at, int k);
+
+    /** Halves folded onto each other, L/2 lanes apart down to 1: the tree {@link #sumOfLanes} adds in. */
+    private static final List<VectorShuffle<Float>> FOLDS = folds();
+
+    /**
+     * The sum of v's lanes in a fixed tree of lanewise adds. Not {@code reduceLanes}: its order
+     * differs between the JIT's intrinsic and the interpreted code, so a result would depend on
+     * whether the thread that computed it had its code compiled yet.
+     */
+    static float sumOfLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
+    }
+
+    private static List<VectorShuffle<Float>> folds() {
+        List<VectorShuffle<Float>> folds = new ArrayList<>();
+        for (int half = MicroKernel.SPECIES.length() / 2; half >= 1; half /= 2) {
+            folds.add(VectorShuffle.iota(MicroKernel.SPECIES, half, 1, true));
+        }
+        return List.copyOf(folds);
     }
 
     /**

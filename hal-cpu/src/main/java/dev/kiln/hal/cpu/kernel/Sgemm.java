@@ -17,6 +17,10 @@ import java.util.Objects;
  * float32 exactly as it is packed, and everything after that is the float32 path, so a bf16
  * product equals, bit for bit, the float32 product of the widened inputs. C is always float32.
  *
+ * <p>Two paths: up to {@link Gemv#MAX_ROWS} rows of op(A) by a B stored transposed (a linear
+ * layer's weight while decoding) stream the weight once without packing ({@link Gemv}); every
+ * other product packs blocks of A and B for the register-blocked kernel ({@link BlockedSgemm}).
+ *
  * <p>Results are deterministic: each element of C is summed by one thread in a fixed order,
  * which depends on k but not on the thread count or the schedule, so the same inputs give
  * bit-identical outputs on the same machine (the same vector width) whatever the threads.
@@ -75,6 +79,13 @@ public final class Sgemm {
         if (call.k() == 0 || call.alpha() == 0f) {
             for (int t = 0; t < batchCount; t++) {
                 scale(call.beta(), call.c(), call.cOff() + t * strideC, call.m(), call.n(), call.ldc());
+            }
+            return;
+        }
+        if (Gemv.takes(call)) {
+            for (int t = 0; t < batchCount; t++) {
+                Gemv.multiply(call, call.a().offset() + t * strideA, call.b().offset() + t * strideB,
+                        call.cOff() + t * strideC, parallelism, tuning);
             }
             return;
         }
