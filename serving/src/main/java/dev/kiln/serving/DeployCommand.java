@@ -1,25 +1,17 @@
 package dev.kiln.serving;
 
 import dev.kiln.api.backend.Device;
-import dev.kiln.api.chat.ChatTemplate;
-import dev.kiln.api.chat.ChatTemplateEngine;
-import dev.kiln.api.chat.TemplateName;
 import dev.kiln.api.command.Command;
 import dev.kiln.api.command.CommandException;
 import dev.kiln.api.command.CommandName;
 import dev.kiln.api.command.CommandSpec;
 import dev.kiln.api.command.Invocation;
 import dev.kiln.api.command.OptionSpec;
-import dev.kiln.api.model.ModelFamily;
 import dev.kiln.api.tensor.TensorOps;
-import dev.kiln.api.tokenizer.TokenizerFactory;
-import dev.kiln.api.tuner.Tuner;
-import dev.kiln.api.tuner.TunerName;
-import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.generate.GenerationConfig;
 import dev.kiln.core.infer.ChatModel;
-import dev.kiln.core.infer.ChatModelFactory;
 import dev.kiln.core.model.TorchDtype;
 import dev.kiln.core.tensor.TensorEngine;
 import java.io.IOException;
@@ -27,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +28,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code kiln deploy}: serves a model over an OpenAI-compatible HTTP API until the runtime stops
@@ -51,43 +40,15 @@ public final class DeployCommand implements Command {
 
     private final BackendRegistry backends;
     private final TensorEngine engine;
-    private final ChatModelFactory factory;
-    private final Map<String, Tuner> tuners = new HashMap<>();
+    private final InstalledPlugins plugins;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Activate
-    public DeployCommand(
-            @Reference BackendRegistry backends,
-            @Reference TensorEngine engine,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<ModelFamily> families,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<WeightFormat> formats,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<TokenizerFactory> tokenizers,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL,
-                    policyOption = ReferencePolicyOption.GREEDY) ChatTemplateEngine templateEngine,
-            @Reference(service = ChatTemplate.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TemplateName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates,
-            @Reference(service = Tuner.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TunerName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, Tuner>> tuners) {
+    public DeployCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
+            @Reference InstalledPlugins plugins) {
         this.backends = backends;
         this.engine = engine;
-        Map<String, ChatTemplate> builtins = new HashMap<>();
-        for (Map.Entry<Map<String, Object>, ChatTemplate> t : templates) {
-            builtins.put(String.valueOf(t.getKey().get(TemplateName.PROPERTY)), t.getValue());
-        }
-        this.factory = new ChatModelFactory(families, formats, tokenizers,
-                Optional.ofNullable(templateEngine), builtins);
-        for (Map.Entry<Map<String, Object>, Tuner> t : tuners) {
-            this.tuners.put(String.valueOf(t.getKey().get(TunerName.PROPERTY)), t.getValue());
-        }
+        this.plugins = plugins;
     }
 
     /** The runtime is going down: stop serving. */
@@ -166,13 +127,13 @@ public final class DeployCommand implements Command {
         TensorOps ops = engine.on(device);
         TorchDtype dtype = TorchDtype.parse(in.require("--torch_dtype", String.class));
         String name = in.option("--served_model_name", String.class).orElse(ModelLocation.defaultName(modelArg));
-        try (ChatModel chat = factory.open(model, ops, dtype, in.option("--template", String.class).orElse(null))) {
+        try (ChatModel chat = plugins.chatModels().open(model, ops, dtype, in.option("--template", String.class).orElse(null))) {
             in.err().println("kiln: " + chat.loaded().summary() + " on " + device.name()
                     + "; chat template: " + chat.templateName());
             chat.loaded().warnings().forEach(w -> in.err().println("kiln: warning: " + w));
             Path directory = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
             GenerationConfig generation = GenerationConfig.read(directory);
-            try (KilnServer server = KilnServer.start(settings, chat, name, generation, ops, tuners,
+            try (KilnServer server = KilnServer.start(settings, chat, name, generation, ops, plugins.tuners(),
                     adapters, in.err())) {
                 adapters.forEach((adapter, dir) -> in.err().println("kiln: adapter '" + adapter
                         + "' from " + dir));

@@ -1,21 +1,15 @@
 package dev.kiln.core.commands;
 
 import dev.kiln.api.backend.Device;
-import dev.kiln.api.chat.ChatTemplate;
-import dev.kiln.api.chat.ChatTemplateEngine;
-import dev.kiln.api.chat.TemplateName;
 import dev.kiln.api.command.Command;
 import dev.kiln.api.command.CommandException;
 import dev.kiln.api.command.CommandName;
 import dev.kiln.api.command.CommandSpec;
 import dev.kiln.api.command.Invocation;
 import dev.kiln.api.command.OptionSpec;
-import dev.kiln.api.model.ModelFamily;
-import dev.kiln.api.tokenizer.TokenizerFactory;
 import dev.kiln.api.tuner.Tuner;
-import dev.kiln.api.tuner.TunerName;
-import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.generate.GenerationConfig;
 import dev.kiln.core.generate.SamplingParams;
 import dev.kiln.core.hub.FilePatterns;
@@ -26,7 +20,6 @@ import dev.kiln.core.hub.ModelId;
 import dev.kiln.core.infer.BatchInference;
 import dev.kiln.core.infer.ChatLoop;
 import dev.kiln.core.infer.ChatModel;
-import dev.kiln.core.infer.ChatModelFactory;
 import dev.kiln.core.infer.DownloadProgress;
 import dev.kiln.core.model.TorchDtype;
 import dev.kiln.core.tensor.TensorEngine;
@@ -34,16 +27,11 @@ import dev.kiln.core.train.job.AdapterDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code kiln infer}: chat with a model in the terminal, or answer a dataset of questions into a
@@ -55,42 +43,14 @@ public final class InferCommand implements Command {
 
     private final BackendRegistry backends;
     private final TensorEngine engine;
-    private final ChatModelFactory factory;
-    private final Map<String, Tuner> tuners = new TreeMap<>();
+    private final InstalledPlugins plugins;
 
     @Activate
-    public InferCommand(
-            @Reference BackendRegistry backends,
-            @Reference TensorEngine engine,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<ModelFamily> families,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<WeightFormat> formats,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<TokenizerFactory> tokenizers,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL,
-                    policyOption = ReferencePolicyOption.GREEDY) ChatTemplateEngine templateEngine,
-            @Reference(service = ChatTemplate.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TemplateName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates,
-            @Reference(service = Tuner.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TunerName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, Tuner>> tuners) {
+    public InferCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
+            @Reference InstalledPlugins plugins) {
         this.backends = backends;
         this.engine = engine;
-        for (Map.Entry<Map<String, Object>, Tuner> t : tuners) {
-            this.tuners.put(String.valueOf(t.getKey().get(TunerName.PROPERTY)), t.getValue());
-        }
-        Map<String, ChatTemplate> builtins = new HashMap<>();
-        for (Map.Entry<Map<String, Object>, ChatTemplate> t : templates) {
-            builtins.put(String.valueOf(t.getKey().get(TemplateName.PROPERTY)), t.getValue());
-        }
-        this.factory = new ChatModelFactory(families, formats, tokenizers,
-                Optional.ofNullable(templateEngine), builtins);
+        this.plugins = plugins;
     }
 
     @Override
@@ -163,7 +123,7 @@ public final class InferCommand implements Command {
         }
         SamplingParams params = samplingParams(in, model);
         TorchDtype dtype = TorchDtype.parse(in.require("--torch_dtype", String.class));
-        try (ChatModel chat = factory.open(model, engine.on(device), dtype,
+        try (ChatModel chat = plugins.chatModels().open(model, engine.on(device), dtype,
                 in.option("--template", String.class).orElse(null))) {
             in.err().println("kiln: " + chat.loaded().summary() + " on " + device.name()
                     + "; chat template: " + chat.templateName());
@@ -206,6 +166,7 @@ public final class InferCommand implements Command {
     /** The tuner named by the adapter's peft_type loads it onto the model, in place. */
     private void applyAdapter(AdapterDirectory adapter, ChatModel chat, dev.kiln.api.tensor.TensorOps ops)
             throws IOException, CommandException {
+        Map<String, Tuner> tuners = plugins.tuners();
         Tuner tuner = tuners.get(adapter.tuner());
         if (tuner == null) {
             throw new CommandException("--adapters " + adapter.directory() + ": a " + adapter.tuner()

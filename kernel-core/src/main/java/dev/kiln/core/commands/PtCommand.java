@@ -1,67 +1,34 @@
 package dev.kiln.core.commands;
 
-import dev.kiln.api.chat.ChatTemplate;
-import dev.kiln.api.chat.ChatTemplateEngine;
-import dev.kiln.api.chat.TemplateName;
 import dev.kiln.api.command.Command;
 import dev.kiln.api.command.CommandName;
 import dev.kiln.api.command.CommandSpec;
 import dev.kiln.api.command.Invocation;
-import dev.kiln.api.data.DatasetSource;
-import dev.kiln.api.data.RowFormat;
-import dev.kiln.api.model.ModelFamily;
-import dev.kiln.api.tokenizer.TokenizerFactory;
-import dev.kiln.api.tuner.Tuner;
-import dev.kiln.api.tuner.TunerName;
-import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.tensor.TensorEngine;
 import dev.kiln.core.train.job.TrainOptions;
 import dev.kiln.core.train.job.TrainingJob;
 import dev.kiln.core.train.job.TrainingServices;
-import java.util.List;
-import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code kiln pt}: pretraining on plain text, loss on every token, with ms-swift's options (see {@link TrainOptions}); a model directory with config.json and a tokenizer but no weights starts from random weights. */
 @Component
 @CommandName("pt")
 public final class PtCommand implements Command {
 
-    private final TrainingServices services;
+    private final BackendRegistry backends;
+    private final TensorEngine engine;
+    private final InstalledPlugins plugins;
 
     @Activate
-    public PtCommand(
-            @Reference BackendRegistry backends,
-            @Reference TensorEngine engine,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<ModelFamily> families,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<WeightFormat> formats,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<TokenizerFactory> tokenizers,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL,
-                    policyOption = ReferencePolicyOption.GREEDY) ChatTemplateEngine templateEngine,
-            @Reference(service = ChatTemplate.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TemplateName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates,
-            @Reference(service = Tuner.class,
-                    cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY,
-                    target = "(" + TunerName.PROPERTY + "=*)")
-            List<Map.Entry<Map<String, Object>, Tuner>> tuners,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<DatasetSource> datasetSources,
-            @Reference(cardinality = ReferenceCardinality.MULTIPLE,
-                    policyOption = ReferencePolicyOption.GREEDY) List<RowFormat> rowFormats) {
-        this.services = TrainingServices.of(backends, engine, families, formats, tokenizers,
-                templateEngine, templates, tuners, datasetSources, rowFormats);
+    public PtCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
+            @Reference InstalledPlugins plugins) {
+        this.backends = backends;
+        this.engine = engine;
+        this.plugins = plugins;
     }
 
     @Override
@@ -71,6 +38,6 @@ public final class PtCommand implements Command {
 
     @Override
     public int run(Invocation invocation) throws Exception {
-        return new TrainingJob(services, true).run(invocation);
+        return new TrainingJob(TrainingServices.of(backends, engine, plugins), true).run(invocation);
     }
 }

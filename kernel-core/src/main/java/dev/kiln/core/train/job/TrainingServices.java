@@ -1,5 +1,6 @@
 package dev.kiln.core.train.job;
 
+import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.api.chat.ChatTemplate;
 import dev.kiln.api.chat.ChatTemplateEngine;
 import dev.kiln.api.data.DatasetSource;
@@ -43,25 +44,12 @@ public record TrainingServices(BackendRegistry backends, TensorEngine engine,
         rowFormats = List.copyOf(rowFormats);
     }
 
-    /**
-     * The services as a DS component receives them: templates and tuners with their service
-     * properties, named by {@code kiln.template.name} and {@code kiln.tuner.name}.
-     */
+    /** What the installed plugins offer now, with the backends and the engine. */
     public static TrainingServices of(BackendRegistry backends, TensorEngine engine,
-            List<ModelFamily> families, List<WeightFormat> formats, List<TokenizerFactory> tokenizers,
-            ChatTemplateEngine templateEngine,
-            List<Map.Entry<Map<String, Object>, ChatTemplate>> templates,
-            List<Map.Entry<Map<String, Object>, Tuner>> tuners, List<DatasetSource> datasetSources,
-            List<RowFormat> rowFormats) {
-        Map<String, ChatTemplate> templatesByName = new TreeMap<>();
-        templates.forEach(t -> templatesByName.put(
-                String.valueOf(t.getKey().get(dev.kiln.api.chat.TemplateName.PROPERTY)), t.getValue()));
-        Map<String, Tuner> tunersByName = new TreeMap<>();
-        tuners.forEach(t -> tunersByName.put(
-                String.valueOf(t.getKey().get(dev.kiln.api.tuner.TunerName.PROPERTY)), t.getValue()));
-        return new TrainingServices(backends, engine, families, formats, tokenizers,
-                Optional.ofNullable(templateEngine), templatesByName, tunersByName, datasetSources,
-                rowFormats);
+            InstalledPlugins plugins) {
+        return new TrainingServices(backends, engine, plugins.families(), plugins.formats(),
+                plugins.tokenizers(), plugins.templateEngine(), plugins.builtinTemplates(),
+                plugins.tuners(), plugins.datasetSources(), plugins.rowFormats());
     }
 
     /**
