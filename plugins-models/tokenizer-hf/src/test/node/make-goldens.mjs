@@ -21,6 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { HAND_TEXTS } from "./texts.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const moduleDir = path.resolve(here, "../../..");
@@ -49,87 +50,7 @@ const readJson = (p) => JSON.parse(fs.readFileSync(path.join(fixtures, "tokenize
 const readText = (p) => fs.readFileSync(path.join(fixtures, "tokenizers", p), "utf8");
 
 // ---------------------------------------------------------------------------------------------
-// The texts.
-
-const HAND_TEXTS = [
-  "",
-  "Hello world",
-  "Hello, world! How are you today?",
-  " leading space",
-  "trailing space ",
-  "  two leading spaces",
-  "The quick brown fox jumps over the lazy dog.",
-  "I'm sure you've seen it; they'll say we'd do it, and it's done.",
-  "THEY'LL SAY IT'S DONE, WE'D BETTER GO. Don'T mIx CaSeS",
-  "x'ſ y'S z'K",
-  "Café, naïve, façade, résumé, Ångström, Zürich, São Paulo, Dvořák, Łódź",
-  "Cafe\u0301 e\u0301le\u0300ve (decomposed accents)",
-  "Ελληνικά και русский язык",
-  "日本語のテキストと中文文本，还有한국어 텍스트。",
-  "𠜎𠜱𠝹𠱓 (CJK extension B)",
-  "I ❤️ emoji 😀🎉👍🏽",
-  "👨‍👩‍👧‍👦 family, 🏳️‍🌈 flag, 👩🏾‍💻 coder, 🧑‍🤝‍🧑",
-  "tabs\there\t\tand\nnewlines\n\nand   multiple    spaces",
-  "\n\n\n",
-  "   ",
-  "\t",
-  "line1\r\nline2\r\n",
-  "a \n b  \n\n  c",
-  " \u00a0nbsp\u00a0here\u2003em space\u3000ideographic",
-  "1 12 123 1234 12345 3.14159 1,000,000 2024-06-01",
-  "123456789012345678901234567890",
-  "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
-  "for (int i = 0; i < n; i++) {\n\tsum += a[i];\n}",
-  '<div class="x">&amp; <br/></div>',
-  "SELECT * FROM t WHERE x >= 10 AND y <> 'z';",
-  "https://example.com/path?q=1&r=2#frag user@example.org",
-  "∀x∈ℝ: x² ≥ 0; ∑ᵢ aᵢ = ∞",
-  "ＡＢＣ１２３ ﬁ ligature ½",
-  "مرحبا بالعالم שלום עולם नमस्ते दुनिया สวัสดีชาวโลก",
-  "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇",
-  "Ünïcödé «quotes» — dashes – and … ellipsis",
-  "control \u0001\u0007 chars \u001b[0m",
-  "Hello▁world ▁ ▁▁",
-  "pneumonoultramicroscopicsilicovolcanoconiosis Supercalifragilisticexpialidocious",
-  "a".repeat(300),
-  "=".repeat(100) + " " + "ab".repeat(80),
-  // Special tokens of the different families inside text.
-  "<s>",
-  "</s>",
-  "<unk>",
-  "<s>Hello</s>",
-  "Hello <s> world </s> again",
-  "<s><s></s>",
-  "text<s>",
-  "<|endoftext|>",
-  "Hello<|endoftext|>world",
-  "<|endoftext|> <|endoftext|>",
-  "<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n",
-  "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
-  "<|user|>\nWhat is 2+2?<|end|>\n<|assistant|>",
-  "<tool_call>{\"name\": \"f\"}</tool_call> <|fim_prefix|>def<|fim_suffix|>",
-  "[PAD] <repo_name>x<file_sep>",
-  "a<s>b <s> x  <s>  ",
-  "<|end|>   \n\n  next<|end|>",
-  "<|im_start|><|im_end|><|endoftext|><|endoftext|>",
-  "the <unk> token and <s",
-  // Edge cases of the split regexes and the byte-level alphabet.
-  "abc   \n   def\n\n\n   ghi   ",
-  "  \n  ",
-  "\r",
-  "\r\r\n\u000b\u000c\u0085\u2028\u2029end",
-  "$hello ...world !!!\n\n}\n)\r\n",
-  "abc日本def 123abc abc123 a1b2c3",
-  "٣٤٥ ൧൨ 二十 ⅻ ⑫ ½¾",
-  "'S'T'RE'VE'M'LL'D 's't 'X it’s",
-  "𝒜𝓁𝓅𝒽𝒶 𝟙𝟚𝟛",
-  "🇺🇸🇯🇵 flags, ‍ zwj alone, \u200bzwsp\ufeffbom \u200frtl\u200e",
-  "bad \ufffd char \ufdd0",
-  "\u1112\u1161\u11ab (decomposed hangul)",
-  "▁leading replacement and trailing ▁",
-  "x".repeat(1000),
-  "😀".repeat(50),
-];
+// The texts: the hand-written ones (texts.mjs) and paragraphs of the novel.
 
 // 20 paragraphs of War and Peace, evenly spaced through the book; paragraphs of 200 to 1500
 // characters, newlines inside kept.

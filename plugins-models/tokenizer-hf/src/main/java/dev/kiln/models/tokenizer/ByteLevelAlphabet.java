@@ -33,6 +33,11 @@ final class ByteLevelAlphabet {
         return new String(out);
     }
 
+    /** The character that stands for byte {@code b} (0-255). */
+    static char charOf(int b) {
+        return BYTE_CHAR[b];
+    }
+
     /** The byte a character stands for, or -1 when it stands for none. */
     static int byteOf(char c) {
         return c < CHAR_BYTE.length ? CHAR_BYTE[c] : -1;
