@@ -3,10 +3,7 @@ package dev.kiln.hal.cpu.kernel;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 
-import java.util.ArrayList;
-import java.util.List;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * An input matrix of a GEMM as its caller stores it (element type, offset, leading dimension,
@@ -105,27 +102,9 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
      */
     abstract float dot(float[] a, int aAt, int at, int k);
 
-    /** Halves folded onto each other, L/2 lanes apart down to 1: the tree {@link #sumOfLanes} adds in. */
-    private static final List<VectorShuffle<Float>> FOLDS = folds();
-
-    /**
-     * The sum of v's lanes in a fixed tree of lanewise adds. Not {@code reduceLanes}: its order
-     * differs between the JIT's intrinsic and the interpreted code, so a result would depend on
-     * whether the thread that computed it had its code compiled yet.
-     */
+    /** The sum of v's lanes in a fixed order (see {@link Lanes}). */
     static float sumOfLanes(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
-        }
-        return v.lane(0);
-    }
-
-    private static List<VectorShuffle<Float>> folds() {
-        List<VectorShuffle<Float>> folds = new ArrayList<>();
-        for (int half = MicroKernel.SPECIES.length() / 2; half >= 1; half /= 2) {
-            folds.add(VectorShuffle.iota(MicroKernel.SPECIES, half, 1, true));
-        }
-        return List.copyOf(folds);
+        return Lanes.sum(v);
     }
 
     /**

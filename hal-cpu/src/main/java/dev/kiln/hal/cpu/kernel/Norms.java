@@ -2,7 +2,6 @@ package dev.kiln.hal.cpu.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -223,8 +222,8 @@ public final class Norms {
                 sumG = sumG.add(g);
                 sumGXhat = g.fma(xhat, sumGXhat);
             }
-            float meanG = sumG.reduceLanes(VectorOperators.ADD) / n;
-            float meanGXhat = sumGXhat.reduceLanes(VectorOperators.ADD) / n;
+            float meanG = Lanes.sum(sumG) / n;
+            float meanGXhat = Lanes.sum(sumGXhat) / n;
             j = 0;
             for (int bound = F.loopBound(n); j < bound; j += L) {
                 layerNormBackwardStep(x, xr + j, weight, weightOff + j, dy, dyr + j, dx, dxr + j,
@@ -283,7 +282,7 @@ public final class Norms {
             FloatVector v = FloatVector.fromArray(F, x, at + j, F.indexInRange(j, n));
             acc = v.fma(v, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     private static float centredSumOfSquares(float[] x, int at, int n, float mu) {
@@ -299,7 +298,7 @@ public final class Norms {
             FloatVector v = FloatVector.fromArray(F, x, at + j, m).sub(mu, m);
             acc = v.fma(v, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** sum_j dy_j (w_j + weightOffset) x_j over one row. */
@@ -313,7 +312,7 @@ public final class Norms {
         if (j < n) {
             acc = dotWeightedStep(dy, dyAt + j, w, wAt + j, weightOffset, x, xAt + j, acc, F.indexInRange(j, n));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     private static FloatVector dotWeightedStep(float[] dy, int dyAt, float[] w, int wAt, float weightOffset,

@@ -107,7 +107,7 @@ public final class Reductions {
                 FloatVector v = FloatVector.fromArray(F, x, xOff + i, F.indexInRange(i, end));
                 acc = v.fma(v, acc);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         return total;
     }
@@ -135,7 +135,7 @@ public final class Reductions {
         if (j < n) {
             acc = acc.add(FloatVector.fromArray(F, x, at + j, F.indexInRange(j, n)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**

@@ -80,7 +80,7 @@ public final class Softmax {
             VectorMask<Float> m = F.indexInRange(j, n);
             acc = FloatVector.fromArray(F, a, aAt + j, m).fma(FloatVector.fromArray(F, b, bAt + j, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**
@@ -105,6 +105,6 @@ public final class Softmax {
             }
             acc = acc.add(e, m);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 }
