@@ -58,31 +58,65 @@ public final class ChatModelFactory {
      */
     public ChatModel open(Path location, TensorOps ops, TorchDtype dtype, String templateName)
             throws IOException {
-        ChatTemplate named = templateName == null ? null : builtin(templateName);
+        if (templateName != null) {
+            builtin(templateName); // a wrong name fails before the weights load
+        }
         ModelLoader loader = new ModelLoader(families, formats);
         LoadedModel loaded = dtype == null ? loader.load(location, ops) : loader.load(location, ops, dtype);
         try {
-            Tokenizer tokenizer = loadTokenizer(location);
-            ChatTemplate template = named;
-            String source = templateName;
-            if (template == null) {
-                Optional<ChatTemplate> own = templateEngine.isPresent()
-                        ? ModelChatTemplate.find(location, checkpointMetadata(location), tokenizer,
-                                templateEngine.get())
-                        : Optional.empty();
-                template = own.orElse(null);
-                source = "the model's own";
-            }
-            if (template == null) {
-                template = builtin(FALLBACK_TEMPLATE);
-                source = FALLBACK_TEMPLATE + " (the model ships no chat template)";
-            }
-            return new ChatModel(loaded, tokenizer, template, source,
+            Tokenizer tokenizer = tokenizer(location);
+            Template template = chatTemplate(location, tokenizer, templateName);
+            return new ChatModel(loaded, tokenizer, template.template(), template.source(),
                     new Generator(loaded.model(), tokenizer, ops));
         } catch (IOException | RuntimeException e) {
             loaded.close();
             throw e;
         }
+    }
+
+    /** A chat template and where it came from, for the user: {@code chatml}, {@code the model's own}. */
+    public record Template(ChatTemplate template, String source) {}
+
+    /**
+     * The chat template for the model at {@code location}: the built-in one named, else the
+     * model's own (chat_template.jinja, tokenizer_config.json, or the GGUF file's), else
+     * {@value #FALLBACK_TEMPLATE}.
+     *
+     * @param templateName a built-in template to use instead of the model's, or null
+     * @throws IOException naming the file when the model's template cannot be read or parsed
+     * @throws IllegalArgumentException when the named (or the fallback) template is not installed
+     */
+    public Template chatTemplate(Path location, Tokenizer tokenizer, String templateName)
+            throws IOException {
+        if (templateName != null) {
+            return new Template(builtin(templateName), templateName);
+        }
+        if (templateEngine.isPresent()) {
+            Optional<ChatTemplate> own = ModelChatTemplate.find(location, checkpointMetadata(location),
+                    tokenizer, templateEngine.get());
+            if (own.isPresent()) {
+                return new Template(own.get(), "the model's own");
+            }
+        }
+        return new Template(builtin(FALLBACK_TEMPLATE),
+                FALLBACK_TEMPLATE + " (the model ships no chat template)");
+    }
+
+    /**
+     * The tokenizer at {@code location}, read by the first installed factory that can.
+     *
+     * @throws IllegalArgumentException when none can, naming the installed ones
+     */
+    public Tokenizer tokenizer(Path location) throws IOException {
+        for (TokenizerFactory factory : tokenizers) {
+            if (factory.canLoad(location)) {
+                return factory.load(location);
+            }
+        }
+        throw new IllegalArgumentException(location + ": no installed tokenizer reads it (installed: "
+                + (tokenizers.isEmpty() ? "none"
+                        : tokenizers.stream().map(TokenizerFactory::name).collect(Collectors.joining(", ")))
+                + ")");
     }
 
     private ChatTemplate builtin(String name) {
@@ -93,18 +127,6 @@ public final class ChatModelFactory {
                             : "installed: " + String.join(", ", builtinTemplates.keySet())));
         }
         return template;
-    }
-
-    private Tokenizer loadTokenizer(Path location) throws IOException {
-        for (TokenizerFactory factory : tokenizers) {
-            if (factory.canLoad(location)) {
-                return factory.load(location);
-            }
-        }
-        throw new IllegalArgumentException(location + ": no installed tokenizer reads it (installed: "
-                + (tokenizers.isEmpty() ? "none"
-                        : tokenizers.stream().map(TokenizerFactory::name).collect(Collectors.joining(", ")))
-                + ")");
     }
 
     /** What the weight file itself says (a GGUF file carries its chat template there). */

@@ -1,5 +1,6 @@
 package dev.kiln.core.train.job;
 
+import dev.kiln.core.infer.ChatModelFactory;
 import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.api.chat.ChatTemplate;
 import dev.kiln.api.chat.ChatTemplateEngine;
@@ -11,7 +12,6 @@ import dev.kiln.api.tokenizer.TokenizerFactory;
 import dev.kiln.api.tuner.Tuner;
 import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.core.backend.BackendRegistry;
-import dev.kiln.core.infer.ModelChatTemplate;
 import dev.kiln.core.tensor.TensorEngine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The services a training, export or adapter-loading command puts together, as its DS component
@@ -30,9 +29,6 @@ public record TrainingServices(BackendRegistry backends, TensorEngine engine,
         List<ModelFamily> families, List<WeightFormat> formats, List<TokenizerFactory> tokenizers,
         Optional<ChatTemplateEngine> templateEngine, Map<String, ChatTemplate> builtinTemplates,
         Map<String, Tuner> tuners, List<DatasetSource> datasetSources, List<RowFormat> rowFormats) {
-
-    /** The built-in template used for a model that ships none. */
-    static final String FALLBACK_TEMPLATE = "default";
 
     public TrainingServices {
         families = List.copyOf(families);
@@ -74,42 +70,18 @@ public record TrainingServices(BackendRegistry backends, TensorEngine engine,
                         + " installed: checkpoints cannot be written"));
     }
 
+    /** What loads tokenizers and chooses chat templates, as for {@code kiln infer}. */
+    public ChatModelFactory chatModels() {
+        return new ChatModelFactory(families, formats, tokenizers, templateEngine, builtinTemplates);
+    }
+
     /** The tokenizer of a model directory. */
     public Tokenizer tokenizer(Path location) throws IOException {
-        for (TokenizerFactory factory : tokenizers) {
-            if (factory.canLoad(location)) {
-                return factory.load(location);
-            }
-        }
-        throw new IllegalArgumentException(location + ": no tokenizer there that an installed"
-                + " tokenizer reads (installed: " + (tokenizers.isEmpty() ? "none"
-                        : tokenizers.stream().map(TokenizerFactory::name).collect(Collectors.joining(", ")))
-                + ")");
+        return chatModels().tokenizer(location);
     }
 
     /** The user's built-in template, else the model's own, else {@code default}. */
     public ChatTemplate chatTemplate(Path location, Tokenizer tokenizer, String name) throws IOException {
-        if (name != null) {
-            return builtin(name, "--template " + name);
-        }
-        if (templateEngine.isPresent()) {
-            Optional<ChatTemplate> own = ModelChatTemplate.find(location, Map.of(), tokenizer,
-                    templateEngine.get());
-            if (own.isPresent()) {
-                return own.get();
-            }
-        }
-        return builtin(FALLBACK_TEMPLATE, location + " ships no chat template, and the built-in '"
-                + FALLBACK_TEMPLATE + "'");
-    }
-
-    private ChatTemplate builtin(String name, String what) {
-        ChatTemplate template = builtinTemplates.get(name);
-        if (template == null) {
-            throw new IllegalArgumentException(what + ": no such template; "
-                    + (builtinTemplates.isEmpty() ? "no chat-templates bundle is installed"
-                            : "installed: " + String.join(", ", builtinTemplates.keySet())));
-        }
-        return template;
+        return chatModels().chatTemplate(location, tokenizer, name).template();
     }
 }
