@@ -110,10 +110,7 @@ final class ChatCompletions implements HttpApi.Handler {
 
         @Override
         public ObjectNode usage(Usage usage) {
-            ObjectNode chunk = GenerationRun.head(id, "chat.completion.chunk", created, model);
-            chunk.putArray("choices");
-            chunk.set("usage", usage.json());
-            return chunk;
+            return GenerationRun.usageChunk(id, "chat.completion.chunk", created, model, usage);
         }
 
         private ObjectNode chunk(int index, ObjectNode delta, ObjectNode logprobs, String finishReason) {

@@ -123,10 +123,7 @@ final class Completions implements HttpApi.Handler {
 
         @Override
         public ObjectNode usage(Usage usage) {
-            ObjectNode chunk = GenerationRun.head(id, "text_completion", created, model);
-            chunk.putArray("choices");
-            chunk.set("usage", usage.json());
-            return chunk;
+            return GenerationRun.usageChunk(id, "text_completion", created, model, usage);
         }
 
         private ObjectNode chunk(int index, String text, ObjectNode logprobs, String finishReason) {

@@ -158,4 +158,12 @@ final class GenerationRun {
         head.put("model", model);
         return head;
     }
+
+    /** The closing chunk of a stream that asked for {@code stream_options.include_usage}. */
+    static ObjectNode usageChunk(String id, String object, long created, String model, Usage usage) {
+        ObjectNode chunk = head(id, object, created, model);
+        chunk.putArray("choices");
+        chunk.set("usage", usage.json());
+        return chunk;
+    }
 }
