@@ -108,6 +108,42 @@ class QuickstartTest {
         assertEquals(answers.stream().map(a -> a[1]).toList(), inferAnswers("--model", base.toString(), questions));
     }
 
+    /**
+     * The engine promises the same results for a fixed seed and thread count. Two fresh JVMs are
+     * the real test of it: within one JVM both runs would see the same JIT-compiled kernels, and
+     * kernels that round differently once compiled (the Vector API's EXP, its ADD reduction) made
+     * the loss curves of two runs part after a few steps.
+     */
+    @Test
+    void twoFreshRunsWithTheSameSeedTrainTheSameBits() throws Exception {
+        List<Path> runs = new ArrayList<>();
+        for (String name : List.of("first", "second")) {
+            Path output = dir.resolve(name);
+            KilnProcess.Result result = run("quickstart", "--fast", "--seed", "7", "--output_dir", output.toString());
+            assertEquals(0, result.exitCode(), result.output());
+            runs.add(onlyNewRun(output));
+        }
+        for (String stage : List.of("pretrain", "sft")) {
+            List<String> first = lossesAndGradNorms(runs.get(0).resolve(stage + "/logging.jsonl"));
+            assertTrue(first.size() >= 4, stage + " logged: " + first);
+            assertEquals(first, lossesAndGradNorms(runs.get(1).resolve(stage + "/logging.jsonl")), stage);
+        }
+        assertEquals(-1L, Files.mismatch(runs.get(0).resolve("sft/checkpoint-210/adapter_model.safetensors"),
+                runs.get(1).resolve("sft/checkpoint-210/adapter_model.safetensors")), "the adapters' bytes");
+    }
+
+    private static List<String> lossesAndGradNorms(Path log) throws IOException {
+        Pattern entry = Pattern.compile("\"loss\":[^,]+,\"grad_norm\":[^,]+");
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            Matcher m = entry.matcher(line);
+            if (m.find()) {
+                out.add(m.group());
+            }
+        }
+        return out;
+    }
+
     @Test
     void ctrlCWhilePretrainingSavesACheckpointAndStops() throws Exception {
         Path output = dir.resolve("out");

@@ -216,7 +216,7 @@ public final class Activations {
     // ---- the math, one vector at a time ----
 
     private static FloatVector sigmoid(FloatVector x) {
-        return x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.broadcast(1f).div(VectorExp.exp(x.neg()).add(1f));
     }
 
     /** d silu / dx = s (1 + x (1 - s)) with s = sigmoid(x). */

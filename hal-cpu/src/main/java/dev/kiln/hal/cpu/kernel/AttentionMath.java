@@ -1,8 +1,5 @@
 package dev.kiln.hal.cpu.kernel;
 
-import static jdk.incubator.vector.VectorOperators.FMA;
-import static jdk.incubator.vector.VectorOperators.LSHL;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -35,18 +32,6 @@ final class AttentionMath {
     private static final VectorShuffle<Float> XOR_16 = xorShuffle(16);
     private static final VectorShuffle<Float> XOR_32 = xorShuffle(32);
 
-    // Constants of expShifted.
-    private static final float LOG2_E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;      // few mantissa bits: n * LN2_HI is exact
-    private static final float LN2_LO = -2.12194440e-4f;   // ln 2 - LN2_HI
-    /** 1.5 * 2^23: adding it rounds to an integer that then sits in the low mantissa bits. */
-    private static final float ROUNDER = 12582912f;
-    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
-    /** Below this exp is subnormal: flushed to 0, far below anything a softmax row can notice. */
-    private static final float EXP_MIN_ARG = -87.33654f;
-    /** Above this 2^n could overflow: +inf. (Attention only takes exp of values <= ~0.) */
-    private static final float EXP_MAX_ARG = 88f;
-
     private AttentionMath() {}
 
     /**
@@ -55,33 +40,14 @@ final class AttentionMath {
      * the lane-wise sum of the results. -inf, and anything below about -87.3, gives 0; anything
      * above 88 gives +inf; NaN stays NaN.
      *
-     * <p>e^y = 2^n e^r with n = round(y / ln 2) and |r| <= ln 2 / 2, where a degree-7 Taylor
-     * polynomial is within about 2 ulp. The loop is all there is here: a helper that passed
-     * vectors in or out would, if the JIT declined to inline it, box each of them on the heap.
+     * <p>{@link VectorExp#exp} is small enough that C2 always inlines it into this loop.
      */
     static void expShifted(float[] x, int at, int vectors, float[] shift, float[] sums) {
         FloatVector by = FloatVector.fromArray(SPECIES, shift, 0);
         FloatVector sum = FloatVector.zero(SPECIES);
         for (int v = 0, i = at; v < vectors; v++, i += L) {
             FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(by);
-            FloatVector shifted = y.fma(LOG2_E, ROUNDER);
-            FloatVector n = shifted.sub(ROUNDER);
-            FloatVector r = n.lanewise(FMA, -LN2_HI, y);
-            r = n.lanewise(FMA, -LN2_LO, r);
-            FloatVector poly = r.fma(1f / 5040, 1f / 720);
-            poly = poly.lanewise(FMA, r, 1f / 120);
-            poly = poly.lanewise(FMA, r, 1f / 24);
-            poly = poly.lanewise(FMA, r, 1f / 6);
-            poly = poly.lanewise(FMA, r, 0.5f);
-            poly = poly.lanewise(FMA, r, 1f);
-            poly = poly.lanewise(FMA, r, 1f);
-            FloatVector twoToN = shifted.reinterpretAsInts().sub(ROUNDER_BITS).add(127).lanewise(LSHL, 23)
-                    .reinterpretAsFloats();
-            // Out of range 2^n is garbage (and -inf gives NaN): those lanes are replaced, which
-            // is cheaper than clamping y with Java's NaN- and sign-aware min and max.
-            FloatVector e = poly.mul(twoToN)
-                    .blend(0f, y.lt(EXP_MIN_ARG))
-                    .blend(Float.POSITIVE_INFINITY, y.compare(VectorOperators.GT, EXP_MAX_ARG));
+            FloatVector e = VectorExp.exp(y);
             e.intoArray(x, i);
             sum = sum.add(e);
         }

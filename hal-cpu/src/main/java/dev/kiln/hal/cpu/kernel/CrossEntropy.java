@@ -3,7 +3,6 @@ package dev.kiln.hal.cpu.kernel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -80,7 +79,7 @@ public final class CrossEntropy {
             float rowLse = lse[lseOff + r];
             // Read before the row is overwritten (dLogits may be logits): softmax_t - 1 = expm1(z_t - lse)
             // keeps its digits when the model is confident and softmax_t is close to 1.
-            float targetGrad = (float) (Math.expm1((double) logits[in + target] - rowLse) * gradScale);
+            float targetGrad = (float) (StrictMath.expm1((double) logits[in + target] - rowLse) * gradScale);
             int j = 0;
             for (int bound = F.loopBound(vocab); j < bound; j += L) {
                 softmaxGradStep(logits, in + j, rowLse, gradScale, dLogits, out + j, ALL);
@@ -95,7 +94,7 @@ public final class CrossEntropy {
     /** exp(z - lse) * gradScale for one vector of logits z. */
     private static void softmaxGradStep(float[] logits, int at, float lse, float gradScale, float[] out, int outAt,
                                         VectorMask<Float> m) {
-        FloatVector.fromArray(F, logits, at, m).sub(lse).lanewise(VectorOperators.EXP).mul(gradScale)
+        VectorExp.exp(FloatVector.fromArray(F, logits, at, m).sub(lse)).mul(gradScale)
                 .intoArray(out, outAt, m);
     }
 
@@ -108,7 +107,7 @@ public final class CrossEntropy {
             float chunkMax = Reductions.maxOfSpan(x, at + c, len);
             if (chunkMax > runningMax) {
                 // earlier terms were exponentiated against a smaller max: rescale them
-                sum *= Math.exp((double) runningMax - chunkMax);
+                sum *= StrictMath.exp((double) runningMax - chunkMax);
                 runningMax = chunkMax;
             } else if (Float.isNaN(chunkMax)) {
                 return Double.NaN;
@@ -118,7 +117,7 @@ public final class CrossEntropy {
             }
             sum += Softmax.expShiftedInto(x, at + c, runningMax, null, 0, len);
         }
-        return runningMax + Math.log(sum);
+        return runningMax + StrictMath.log(sum);
     }
 
     private static void checkCommon(String op, float[] logits, int logitsOff, int vocab, int[] targets,

@@ -54,7 +54,7 @@ final class Erf {
         q = Math.fma(q, t, Q2);
         q = Math.fma(q, t, Q1);
         q = Math.fma(q, t, Q0);
-        return t * q * (float) Math.exp(-(a * a));
+        return t * q * (float) StrictMath.exp(-(a * a));
     }
 
     /** erf(x) lane by lane. */
@@ -72,7 +72,7 @@ final class Erf {
 
     /** exp(-x^2 / 2), the normal density without its constant; {@link #normalCdf(FloatVector, FloatVector)} reuses it. */
     static FloatVector gaussian(FloatVector x) {
-        return x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
+        return VectorExp.exp(x.mul(x).mul(-0.5f));
     }
 
     /** Phi(x) given {@code gaussian = exp(-x^2 / 2)}, for callers that need both (GELU's slope). */
@@ -99,7 +99,7 @@ final class Erf {
     }
 
     private static FloatVector tailErfc(FloatVector a) {
-        return tailErfc(a, a.mul(a).neg().lanewise(VectorOperators.EXP));
+        return tailErfc(a, VectorExp.exp(a.mul(a).neg()));
     }
 
     /** erfc(a) = t Q(t) exp(-a^2) for a &gt;= 1, given {@code expMinusSquare} = exp(-a^2). */

@@ -3,7 +3,6 @@ package dev.kiln.hal.cpu.kernel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -91,7 +90,7 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int j = 0;
         for (int bound = F.loopBound(n); j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(F, x, xAt + j).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, xAt + j).sub(shift));
             if (out != null) {
                 e.intoArray(out, outAt + j);
             }
@@ -99,7 +98,7 @@ public final class Softmax {
         }
         if (j < n) {
             VectorMask<Float> m = F.indexInRange(j, n);
-            FloatVector e = FloatVector.fromArray(F, x, xAt + j, m).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, xAt + j, m).sub(shift));
             if (out != null) {
                 e.intoArray(out, outAt + j, m);
             }
