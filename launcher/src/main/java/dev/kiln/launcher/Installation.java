@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * bundle/runtime/         bundles of the long-running runtime: FileInstall and Kiln's hotdeploy
  * bundle/shell/           bundles of the interactive shell: Gogo and JLine
  * conf/framework.properties   framework settings a user may change
- * plugins/                the default plugins folder
+ * plugins/                the default plugins folder (hal-opencl ships there: backends other
+ *                         than the CPU are plugins)
  * </pre>
  */
 record Installation(Path home) {

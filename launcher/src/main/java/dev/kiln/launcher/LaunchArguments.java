@@ -21,7 +21,11 @@ record LaunchArguments(Optional<Path> pluginsDir, RuntimeMode mode, List<String>
     enum RuntimeMode {
         /** Run one command and exit; plugins are installed once, at start. */
         ONE_SHOT,
-        /** {@code kiln app}: stay up, hot-deploy the plugins folder. */
+        /**
+         * {@code kiln app} and {@code kiln deploy}: stay up, hot-deploy the plugins folder (a
+         * backend bundle dropped in becomes a place to move the served model to; one deleted
+         * first moves its jobs off).
+         */
         APP,
         /** {@code kiln shell}: as APP, with the Gogo shell on the console. */
         SHELL
@@ -42,7 +46,7 @@ record LaunchArguments(Optional<Path> pluginsDir, RuntimeMode mode, List<String>
             } else if (!arg.startsWith("-")) {
                 // The first word is the subcommand; what follows belongs to it.
                 mode = switch (arg) {
-                    case "app" -> RuntimeMode.APP;
+                    case "app", "deploy" -> RuntimeMode.APP;
                     case "shell" -> RuntimeMode.SHELL;
                     default -> RuntimeMode.ONE_SHOT;
                 };

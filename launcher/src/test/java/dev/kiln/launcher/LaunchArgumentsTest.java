@@ -16,6 +16,7 @@ class LaunchArgumentsTest {
     @Test
     void theSubcommandChoosesTheRuntime() throws Exception {
         assertEquals(RuntimeMode.APP, parse("app").mode());
+        assertEquals(RuntimeMode.APP, parse("deploy", "--model", "m").mode());
         assertEquals(RuntimeMode.SHELL, parse("shell").mode());
         assertEquals(RuntimeMode.ONE_SHOT, parse("plugins").mode());
         assertEquals(RuntimeMode.ONE_SHOT, parse("--help").mode());

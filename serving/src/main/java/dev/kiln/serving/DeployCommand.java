@@ -9,6 +9,7 @@ import dev.kiln.api.command.Invocation;
 import dev.kiln.api.command.OptionSpec;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.generate.GenerationConfig;
 import dev.kiln.core.infer.ChatModel;
@@ -41,11 +42,13 @@ public final class DeployCommand implements Command {
     private final BackendRegistry backends;
     private final TensorEngine engine;
     private final InstalledPlugins plugins;
+    private final LiveJobs liveJobs;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Activate
     public DeployCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
-            @Reference InstalledPlugins plugins) {
+            @Reference InstalledPlugins plugins, @Reference LiveJobs liveJobs) {
+        this.liveJobs = liveJobs;
         this.backends = backends;
         this.engine = engine;
         this.plugins = plugins;
@@ -118,15 +121,24 @@ public final class DeployCommand implements Command {
         Map<String, Path> adapters = adapters(in);
         String modelArg = in.require("--model", String.class);
         Path model = ModelLocation.resolve(modelArg, in.workingDirectory(), in.flag("--use_hf"), in.err());
-        Device device;
+        Device opened;
         try {
-            device = backends.open(in.option("--device", String.class).orElse(null));
+            opened = backends.open(in.option("--device", String.class).orElse(null));
         } catch (IllegalStateException e) {
             throw new CommandException("--device: " + e.getMessage());
         }
-        TensorOps ops = engine.on(device);
         TorchDtype dtype = TorchDtype.parse(in.require("--torch_dtype", String.class));
         String name = in.option("--served_model_name", String.class).orElse(ModelLocation.defaultName(modelArg));
+        // Registered, the served model, its KV caches and adapters can move to another backend
+        // between two tokens (kiln backend use), and off a backend whose bundle leaves.
+        try (LiveJobs.Job job = liveJobs.start("deploy " + name, opened)) {
+            return serve(in, settings, adapters, model, job.device(), dtype, name);
+        }
+    }
+
+    private int serve(Invocation in, ServerSettings settings, Map<String, Path> adapters, Path model, Device device,
+            TorchDtype dtype, String name) throws Exception {
+        TensorOps ops = engine.on(device);
         try (ChatModel chat = plugins.chatModels().open(model, ops, dtype, in.option("--template", String.class).orElse(null))) {
             in.err().println("kiln: " + chat.loaded().summary() + " on " + device.name()
                     + "; chat template: " + chat.templateName());

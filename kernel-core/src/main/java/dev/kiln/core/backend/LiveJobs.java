@@ -3,6 +3,8 @@ package dev.kiln.core.backend;
 import dev.kiln.api.backend.Backend;
 import dev.kiln.api.backend.BackendName;
 import dev.kiln.api.backend.Device;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,9 +13,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -65,7 +72,7 @@ public final class LiveJobs {
 
         @Override
         public void close() {
-            jobs.remove(this);
+            ended(this);
         }
 
         @Override
@@ -83,22 +90,62 @@ public final class LiveJobs {
     private final BackendRegistry registry;
     private final List<Job> jobs = new CopyOnWriteArrayList<>();
     private final Consumer<String> report;
+    /** Where the control socket goes while there are jobs; null: no socket (tests). */
+    private final Path controlDirectory;
+    private ControlSocket control;
+
+    /** True while the whole runtime shuts down: backends leave then, and the jobs with them. */
+    private final BooleanSupplier shuttingDown;
 
     @Activate
-    public LiveJobs(@Reference BackendRegistry registry) {
-        this(registry, line -> System.out.println("kiln: " + line));
+    public LiveJobs(@Reference BackendRegistry registry, BundleContext context) {
+        this(registry, line -> System.out.println("kiln: " + line), ControlDirectory.resolve(),
+                () -> context.getBundle(Constants.SYSTEM_BUNDLE_ID).getState() == Bundle.STOPPING);
     }
 
     LiveJobs(BackendRegistry registry, Consumer<String> report) {
-        this.registry = Objects.requireNonNull(registry, "registry");
-        this.report = report;
+        this(registry, report, null, () -> false);
     }
 
-    /** Starts tracking a job that computes on {@code initial}; compute only through the job's device. */
-    public Job start(String name, Device initial) {
+    LiveJobs(BackendRegistry registry, Consumer<String> report, Path controlDirectory, BooleanSupplier shuttingDown) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.report = report;
+        this.controlDirectory = controlDirectory;
+        this.shuttingDown = shuttingDown;
+    }
+
+    /**
+     * Starts tracking a job that computes on {@code initial}; compute only through the job's
+     * device. The first job opens the runtime's control socket, through which
+     * {@code kiln backend} in another process lists and moves the jobs.
+     */
+    public synchronized Job start(String name, Device initial) {
         Job job = new Job(Objects.requireNonNull(name, "name"), new MovableDevice(initial));
         jobs.add(job);
+        if (control == null && controlDirectory != null) {
+            try {
+                control = ControlSocket.open(controlDirectory, this);
+            } catch (IOException | RuntimeException e) {
+                report.accept("warning: no control socket in " + controlDirectory + " (kiln backend in another"
+                        + " process cannot reach this runtime): " + e.getMessage());
+            }
+        }
         return job;
+    }
+
+    private synchronized void ended(Job job) {
+        jobs.remove(job);
+        if (jobs.isEmpty()) {
+            closeControl();
+        }
+    }
+
+    @Deactivate
+    synchronized void closeControl() {
+        if (control != null) {
+            control.close();
+            control = null;
+        }
     }
 
     /** The running jobs, oldest first. */
@@ -149,6 +196,9 @@ public final class LiveJobs {
 
     /** Called while the backend's service unregisters, before its devices close. */
     void removeBackend(Backend backend, Map<String, Object> properties) {
+        if (shuttingDown.getAsBoolean()) {
+            return; // no move: the jobs are ending too
+        }
         evacuate(String.valueOf(properties.get(BackendName.PROPERTY)));
     }
 

@@ -5,6 +5,7 @@ import dev.kiln.api.command.CommandName;
 import dev.kiln.api.command.CommandSpec;
 import dev.kiln.api.command.Invocation;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.quickstart.Quickstart;
 import dev.kiln.core.tensor.TensorEngine;
@@ -22,9 +23,9 @@ public final class QuickstartCommand implements Command {
 
     @Activate
     public QuickstartCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
-            @Reference InstalledPlugins plugins) {
+            @Reference InstalledPlugins plugins, @Reference LiveJobs liveJobs) {
         this.quickstart = new Quickstart(TrainingServices.of(backends, engine, plugins),
-                plugins.tokenizerTrainers());
+                plugins.tokenizerTrainers(), liveJobs);
     }
 
     @Override

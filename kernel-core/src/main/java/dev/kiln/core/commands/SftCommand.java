@@ -5,6 +5,7 @@ import dev.kiln.api.command.CommandName;
 import dev.kiln.api.command.CommandSpec;
 import dev.kiln.api.command.Invocation;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.tensor.TensorEngine;
 import dev.kiln.core.train.job.TrainOptions;
@@ -22,13 +23,15 @@ public final class SftCommand implements Command {
     private final BackendRegistry backends;
     private final TensorEngine engine;
     private final InstalledPlugins plugins;
+    private final LiveJobs liveJobs;
 
     @Activate
     public SftCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
-            @Reference InstalledPlugins plugins) {
+            @Reference InstalledPlugins plugins, @Reference LiveJobs liveJobs) {
         this.backends = backends;
         this.engine = engine;
         this.plugins = plugins;
+        this.liveJobs = liveJobs;
     }
 
     @Override
@@ -38,6 +41,6 @@ public final class SftCommand implements Command {
 
     @Override
     public int run(Invocation invocation) throws Exception {
-        return new TrainingJob(TrainingServices.of(backends, engine, plugins), false).run(invocation);
+        return new TrainingJob(TrainingServices.of(backends, engine, plugins), liveJobs, false).run(invocation);
     }
 }

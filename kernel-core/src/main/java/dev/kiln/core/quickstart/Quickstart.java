@@ -9,6 +9,7 @@ import dev.kiln.api.tokenizer.Tokenizer;
 import dev.kiln.api.tokenizer.TokenizerTrainer;
 import dev.kiln.core.infer.ChatModelFactory;
 import dev.kiln.core.json.Json;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.train.CheckpointWriter;
 import dev.kiln.core.train.LossCurve;
 import dev.kiln.core.train.ProgressLine;
@@ -53,10 +54,12 @@ public final class Quickstart {
 
     private final TrainingServices services;
     private final List<TokenizerTrainer> tokenizerTrainers;
+    private final LiveJobs liveJobs;
 
-    public Quickstart(TrainingServices services, List<TokenizerTrainer> tokenizerTrainers) {
+    public Quickstart(TrainingServices services, List<TokenizerTrainer> tokenizerTrainers, LiveJobs liveJobs) {
         this.services = services;
         this.tokenizerTrainers = List.copyOf(tokenizerTrainers);
+        this.liveJobs = liveJobs;
     }
 
     public static CommandSpec spec() {
@@ -165,7 +168,7 @@ public final class Quickstart {
         pt.put("packing", List.of("true"));
         pt.put("max_length", List.of(String.valueOf(plan.sequenceLength())));
         pt.put("truncation_strategy", List.of("right")); // a long paragraph keeps its beginning
-        runJob(run, "pretraining", TrainOptions.spec(true), pt, sub -> new TrainingJob(services, true).run(sub));
+        runJob(run, "pretraining", TrainOptions.spec(true), pt, sub -> new TrainingJob(services, liveJobs, true).run(sub));
         run.times().lap("pretraining");
         run.in().out().println("kiln:   " + lossSummary(pretrainDir) + ", in " + run.times().last());
         return lastCheckpoint(pretrainDir);
@@ -188,7 +191,7 @@ public final class Quickstart {
         sft.put("lora_dropout", List.of("0"));
         sft.put("num_train_epochs", List.of(String.valueOf(plan.sftEpochs())));
         sft.put("learning_rate", List.of(String.valueOf(plan.sftLearningRate())));
-        runJob(run, "fine-tuning", TrainOptions.spec(false), sft, sub -> new TrainingJob(services, false).run(sub));
+        runJob(run, "fine-tuning", TrainOptions.spec(false), sft, sub -> new TrainingJob(services, liveJobs, false).run(sub));
         run.times().lap("fine-tuning");
         run.in().out().println("kiln:   " + lossSummary(sftDir) + ", in " + run.times().last());
         return lastCheckpoint(sftDir);

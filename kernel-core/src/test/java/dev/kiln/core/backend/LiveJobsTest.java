@@ -57,6 +57,17 @@ class LiveJobsTest {
     }
 
     @Test
+    void backendsLeavingAsTheRuntimeShutsDownMoveNothing() {
+        LiveJobs stopping = new LiveJobs(registry, reported::add, null, () -> true);
+        add("cpu", 0, cpu);
+        Map<String, Object> opencl = add("opencl", 50, accelerator);
+        LiveJobs.Job chat = stopping.start("chat", accelerator);
+        stopping.removeBackend(registry.all().get(1).backend(), opencl);
+        assertSame(accelerator, chat.device().current());
+        assertEquals(List.of(), reported);
+    }
+
+    @Test
     void withNowhereToGoTheJobStaysAndItIsReported() {
         Map<String, Object> opencl = add("opencl", 50, accelerator);
         LiveJobs.Job chat = jobs.start("chat", accelerator);

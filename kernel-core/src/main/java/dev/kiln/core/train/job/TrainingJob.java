@@ -9,6 +9,7 @@ import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tokenizer.Tokenizer;
 import dev.kiln.api.tuner.Tuner;
 import dev.kiln.api.tuner.Tuner.TunedModel;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.data.BatchOptions;
 import dev.kiln.core.data.DataPipeline;
 import dev.kiln.core.data.EncodeOptions;
@@ -55,10 +56,16 @@ import java.util.OptionalInt;
 public final class TrainingJob {
 
     private final TrainingServices services;
+    private final LiveJobs liveJobs;
     private final boolean pretraining;
 
-    public TrainingJob(TrainingServices services, boolean pretraining) {
+    /**
+     * @param liveJobs where the run registers, so that {@code kiln backend use} can move it to
+     *     another backend between two steps, and a leaving backend moves it off first
+     */
+    public TrainingJob(TrainingServices services, LiveJobs liveJobs, boolean pretraining) {
         this.services = services;
+        this.liveJobs = liveJobs;
         this.pretraining = pretraining;
     }
 
@@ -108,12 +115,32 @@ public final class TrainingJob {
         String modelName = args.string("model").orElseThrow();
         Path modelPath = ModelLocations.resolve(modelName, args.bool("use_hf").orElse(true),
                 in.workingDirectory(), err);
-        Device device;
+        Device opened;
         try {
-            device = services.backends().open(args.string("device").orElse(null));
+            opened = services.backends().open(args.string("device").orElse(null));
         } catch (IllegalStateException e) {
             throw new CommandException("--device: " + e.getMessage());
         }
+        try (LiveJobs.Job job = liveJobs.start((pretraining ? "pt " : "sft ") + modelName, opened)) {
+            return train(in, args, err, new Plan(trainType, tuner, full, seed, training, resume, modelName, modelPath),
+                    job.device());
+        }
+    }
+
+    /** What {@link #train(Invocation, ResolvedArguments, PrintStream)} resolved before the device opened. */
+    private record Plan(String trainType, Tuner tuner, boolean full, long seed, TrainingArguments training,
+            Optional<Path> resume, String modelName, Path modelPath) {}
+
+    private int train(Invocation in, ResolvedArguments args, PrintStream err, Plan plan, Device device)
+            throws Exception {
+        String trainType = plan.trainType();
+        Tuner tuner = plan.tuner();
+        boolean full = plan.full();
+        long seed = plan.seed();
+        TrainingArguments training = plan.training();
+        Optional<Path> resume = plan.resume();
+        String modelName = plan.modelName();
+        Path modelPath = plan.modelPath();
         TensorOps ops = services.engine().on(device);
         ModelLoader loader = new ModelLoader(services.families(), services.formats());
         TorchDtype dtype = full ? TorchDtype.FLOAT32
