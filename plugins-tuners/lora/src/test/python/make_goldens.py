@@ -10,10 +10,15 @@ Writes, under plugins-tuners/lora/src/test/resources/:
     adapters/gpt2/          the same for the gpt2 family's tiny-gpt2: c_attn and c_proj (attention
                             and MLP) of both blocks, Conv1D weights so fan_in_fan_out true,
                             use_rslora true (scaling alpha / sqrt(r)), stored as BF16
+    adapters/llama3-dora/   DoRA (use_dora true) on llama3: q_proj, v_proj and down_proj, r 4,
+                            lora_alpha 8, F32, with a lora_magnitude_vector per module
+    adapters/gpt2-dora/     DoRA on tiny-gpt2's c_attn and c_fc: Conv1D weights with biases
+                            (fan_in_fan_out true), F32
     goldens/<name>.json     the token ids, the loss and the scaling of every adapted module
     goldens/<name>.safetensors (F32)
                             logits            [seq, vocab] of the adapted model
-                            grad.<tensor>     d loss / d every lora_A and lora_B, by its name in
+                            grad.<tensor>     d loss / d every lora_A and lora_B (and DoRA's
+                                              lora_magnitude_vector), by its name in
                                               adapter_model.safetensors
                             merged.<weight>   every adapted base weight with B A scaling folded in
                                               (transposed into the [in, out] layout for Conv1D)
@@ -37,7 +42,20 @@ layer.py, Linear.forward and get_delta_weight):
     rank_pattern / alpha_pattern: r and lora_alpha of the first key k such that the module's
     name matches (.*\\.)?(k)$
 
-lora_dropout is 0 in both configs, so the goldens are deterministic. adapter_model.safetensors is
+DoRA is written from PEFT's semantics (peft/tuners/lora/dora.py, DoraLinearLayer, PEFT >= 0.12)
+and the DoRA paper (Liu et al. 2024, section 4.3: the norm is detached):
+
+    weight_norm = ||W + scaling * B @ A||  per output row (L2 over the inputs), detached
+    scale = magnitude / weight_norm
+    result = base_layer(x) + (scale - 1) * (x @ W.T) + scale * lora_B(lora_A(x)) * scaling
+    merge:  W' = scale[:, None] * (W + scaling * B @ A)      (transposed for fan_in_fan_out)
+    saved as base_model.model.<module>.lora_magnitude_vector (PEFT drops the ".weight" of its
+    DoraLinearLayer when saving)
+
+The magnitudes are the row norms times (1 + 0.1 N(0, 1)), as after some training, so that
+scale differs from 1.
+
+lora_dropout is 0 in every config, so the goldens are deterministic. adapter_model.safetensors is
 laid out as PEFT's save_pretrained writes it (tensor names without the adapter name, metadata
 {"format": "pt"}); adapter_config.json carries the keys PEFT's LoraConfig writes, sorted.
 Everything is computed in float64 from the stored values (F32 checkpoints; adapters rounded to
@@ -89,6 +107,20 @@ ADAPTERS = {
         "r": 4, "lora_alpha": 8, "use_rslora": True, "fan_in_fan_out": True,
         "rank_pattern": {}, "alpha_pattern": {},
         "storage": torch.bfloat16, "seed": 12, "sequence_length": 12,
+    },
+    "llama3-dora": {
+        "model": "llama3", "use_dora": True,
+        "target_modules": ["q_proj", "v_proj", "down_proj"],
+        "r": 4, "lora_alpha": 8, "use_rslora": False, "fan_in_fan_out": False,
+        "rank_pattern": {}, "alpha_pattern": {},
+        "storage": torch.float32, "seed": 13, "sequence_length": 10,
+    },
+    "gpt2-dora": {
+        "model": "gpt2", "use_dora": True,
+        "target_modules": ["c_attn", "c_fc"],
+        "r": 4, "lora_alpha": 8, "use_rslora": False, "fan_in_fan_out": True,
+        "rank_pattern": {}, "alpha_pattern": {},
+        "storage": torch.float32, "seed": 14, "sequence_length": 12,
     },
 }
 
@@ -157,11 +189,13 @@ def targeted(module, target_modules):
 class Adapter:
     """The LoRA matrices of the targeted modules, with PEFT's scaling per module."""
 
-    def __init__(self, spec, linear_shapes):
-        """linear_shapes: module -> (in_features, out_features) of every linear layer."""
+    def __init__(self, spec, linear_shapes, weights):
+        """linear_shapes: module -> (in_features, out_features) of every linear layer;
+        weights: module -> its base weight [out, in] (transposed back for Conv1D)."""
         self.spec = spec
+        self.dora = spec.get("use_dora", False)
         g = torch.Generator().manual_seed(spec["seed"])
-        self.a, self.b, self.scaling = {}, {}, {}
+        self.a, self.b, self.scaling, self.magnitude = {}, {}, {}, {}
         for module, (fan_in, fan_out) in linear_shapes.items():
             if not targeted(module, spec["target_modules"]):
                 continue
@@ -176,16 +210,38 @@ class Adapter:
             self.a[module] = a.to(spec["storage"]).to(DTYPE).requires_grad_(True)
             self.b[module] = b.to(spec["storage"]).to(DTYPE).requires_grad_(True)
             self.scaling[module] = alpha / math.sqrt(r) if spec["use_rslora"] else alpha / r
+            if self.dora:
+                norm = self.weight_norm(module, weights[module]).detach()
+                m = norm * (1 + 0.1 * torch.randn(fan_out, generator=g, dtype=DTYPE))
+                self.magnitude[module] = m.to(spec["storage"]).to(DTYPE).requires_grad_(True)
 
-    def delta(self, module, x):
-        """lora_B(lora_A(x)) * scaling, or None for a module without an adapter."""
+    def weight_norm(self, module, weight):
+        """DoraLinearLayer.get_weight_norm: ||W + scaling * B @ A|| per output row, W [out, in]."""
+        adapted = weight + self.scaling[module] * (self.b[module] @ self.a[module])
+        return torch.linalg.norm(adapted, dim=1)
+
+    def output(self, module, x, base_result, weight, bias):
+        """What the adapted layer returns, given base_layer(x) = x @ weight.T + bias
+        (weight [out, in]); base_result itself for a module without an adapter."""
         if module not in self.a:
-            return None
-        return F.linear(F.linear(x, self.a[module]), self.b[module]) * self.scaling[module]
+            return base_result
+        lora = F.linear(F.linear(x, self.a[module]), self.b[module])
+        if not self.dora:
+            return base_result + lora * self.scaling[module]
+        # DoraLinearLayer.forward with lora_dropout 0: the base result without its bias
+        weight_norm = self.weight_norm(module, weight).detach()
+        scale = (self.magnitude[module] / weight_norm).view(1, -1)
+        plain = base_result if bias is None else base_result - bias
+        return base_result + (scale - 1) * plain + scale * lora * self.scaling[module]
 
     def merged_weight(self, module, weight):
+        """weight as stored ([in, out] for Conv1D) with the adapter folded in."""
         delta = (self.b[module] @ self.a[module]) * self.scaling[module]
-        return weight + (delta.T if self.spec["fan_in_fan_out"] else delta)
+        outin = weight.T if self.spec["fan_in_fan_out"] else weight
+        merged = outin + delta
+        if self.dora:
+            merged = (self.magnitude[module] / torch.linalg.norm(merged, dim=1)).view(-1, 1) * merged
+        return merged.T if self.spec["fan_in_fan_out"] else merged
 
     def tensors(self):
         """adapter_model.safetensors' content, under PEFT's saved names."""
@@ -193,6 +249,8 @@ class Adapter:
         for module in self.a:
             out[f"base_model.model.{module}.lora_A.weight"] = self.a[module]
             out[f"base_model.model.{module}.lora_B.weight"] = self.b[module]
+            if self.dora:
+                out[f"base_model.model.{module}.lora_magnitude_vector"] = self.magnitude[module]
         return out
 
     def config(self, base_model):
@@ -207,7 +265,7 @@ class Adapter:
             "modules_to_save": None, "peft_type": "LORA", "r": s["r"],
             "rank_pattern": s["rank_pattern"], "revision": None,
             "target_modules": sorted(s["target_modules"]), "task_type": "CAUSAL_LM",
-            "use_dora": False, "use_rslora": s["use_rslora"],
+            "use_dora": self.dora, "use_rslora": s["use_rslora"],
         }
 
 
@@ -227,9 +285,8 @@ def llama_forward(c, p, adapter, ids):
     causal = torch.full((s, s), torch.finfo(DTYPE).min, dtype=DTYPE).triu(1)
 
     def linear(module, x):
-        out = F.linear(x, p[module + ".weight"], p.get(module + ".bias"))
-        delta = adapter.delta(module, x)
-        return out if delta is None else out + delta
+        weight, bias = p[module + ".weight"], p.get(module + ".bias")
+        return adapter.output(module, x, F.linear(x, weight, bias), weight, bias)
 
     h = F.embedding(ids[None], p["model.embed_tokens.weight"])
     for layer in range(c["num_hidden_layers"]):
@@ -266,9 +323,8 @@ def gpt2_forward(c, p, adapter, ids):
     s = ids.shape[0]
 
     def conv1d(module, x):
-        out = GPT2.conv1d(x, p[module + ".weight"], p[module + ".bias"])
-        delta = adapter.delta(module, x)
-        return out if delta is None else out + delta
+        weight, bias = p[module + ".weight"], p[module + ".bias"]
+        return adapter.output(module, x, GPT2.conv1d(x, weight, bias), weight.T, bias)
 
     h = F.embedding(ids[None], p["transformer.wte.weight"]) + F.embedding(torch.arange(s)[None], p["transformer.wpe.weight"])
     causal = torch.tril(torch.ones(s, s, dtype=torch.bool))
@@ -302,16 +358,24 @@ MODELS = {
 }
 
 
+def base_weights(name, p, linear_shapes):
+    """Every linear layer's weight as [out, in] (Conv1D's [in, out] transposed)."""
+    conv = name == "gpt2"
+    return {m: (p[m + ".weight"].T if conv else p[m + ".weight"]) for m in linear_shapes}
+
+
 # ---- goldens ----------------------------------------------------------------------------------
 
 def golden(name):
     spec = ADAPTERS[name]
-    directory = CHECKPOINTS[name]
+    model = spec.get("model", name)
+    directory = CHECKPOINTS[model]
     with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
         c = json.load(f)
     p = read_safetensors(os.path.join(directory, "model.safetensors"))
-    forward, linear_shapes, vocab = MODELS[name]
-    adapter = Adapter(spec, linear_shapes(c, p))
+    forward, linear_shapes, vocab = MODELS[model]
+    shapes = linear_shapes(c, p)
+    adapter = Adapter(spec, shapes, base_weights(model, p, shapes))
 
     g = torch.Generator().manual_seed(spec["seed"] + 100)
     ids = torch.randint(3, vocab(c), (spec["sequence_length"],), generator=g)
@@ -337,7 +401,8 @@ def golden(name):
     os.makedirs(goldens, exist_ok=True)
     write_safetensors(os.path.join(goldens, f"{name}.safetensors"), out, torch.float32)
     info = {
-        "description": f"LoRA on {base_model}: float64 PyTorch, LoRA from PEFT's semantics",
+        "description": f"{'DoRA' if adapter.dora else 'LoRA'} on {base_model}: float64 PyTorch,"
+                       f" {'DoRA' if adapter.dora else 'LoRA'} from PEFT's semantics",
         "generator": "plugins-tuners/lora/src/test/python/make_goldens.py",
         "input_ids": ids.tolist(),
         "loss": float(f"{loss.item():.12g}"),

@@ -59,6 +59,19 @@ public interface Tuner {
         List<String> noWeightDecay();
 
         /**
+         * The factor of the learning rate for the trainable parameter {@code name}: the optimizer
+         * steps it with {@code --learning_rate} times this, and the scheduler scales both alike
+         * (as torch's schedulers scale each parameter group's own rate). 1 unless the tuner wants
+         * otherwise: LoRA+ ({@code --lorap_lr_ratio}) trains the B matrices faster than A.
+         *
+         * @param name a key of {@link #trainableParameters()}
+         * @return a finite factor {@code >= 0}
+         */
+        default double learningRateScale(String name) {
+            return 1;
+        }
+
+        /**
          * What to save in a checkpoint, by the names the interchange format uses (PEFT's
          * {@code base_model.model....lora_A.weight} for adapters), with the config to save beside
          * it ({@code adapter_config.json}), or the full model's names for {@code full}.

@@ -1,6 +1,6 @@
 /** Tuners ({@code --train_type}): full fine-tuning and PEFT methods, one bundle each. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.kiln.api.tuner;
 
 import org.osgi.annotation.bundle.Export;

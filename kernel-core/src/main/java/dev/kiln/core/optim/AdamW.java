@@ -15,8 +15,10 @@ import java.util.Optional;
  * AdamW as torch.optim.AdamW, on the device's {@code adamW} kernel: per parameter the moments m
  * and v (F32 tensors of the parameter's shape, created at its first step) and a step count for
  * bias correction. Parameters come in groups with weight decay on or off (norms and biases
- * usually off); the learning rate can change before every step, for schedulers. A parameter
- * without a gradient is skipped, its step count unchanged.
+ * usually off) and a learning-rate scale (LoRA+ trains B faster than A); the learning rate can
+ * change before every step, for schedulers, and each group steps with it times its scale, as a
+ * torch parameter group with its own {@code lr} under a scheduler. A parameter without a gradient
+ * is skipped, its step count unchanged.
  *
  * <p>The state lives outside any {@code TensorScope} until {@link #close()}.
  */
@@ -83,12 +85,29 @@ public final class AdamW implements AutoCloseable {
 
     /**
      * Adds a group of parameters (F32 tensors that require gradients), with the settings' weight
-     * decay or none.
+     * decay or none, stepped with the learning rate.
      *
      * @throws IllegalArgumentException for a tensor that is no parameter or is already added
      */
     public AdamW addGroup(List<? extends Tensor> parameters, boolean weightDecay) {
+        return addGroup(parameters, weightDecay, 1);
+    }
+
+    /**
+     * Adds a group of parameters stepped with {@code learningRateScale} times the learning rate
+     * ({@link #setLearningRate}); its decoupled weight decay scales with it, as torch's
+     * {@code p *= 1 - lr · weight_decay} uses the group's own rate.
+     *
+     * @throws IllegalArgumentException for a tensor that is no parameter or is already added, or
+     *     a scale that is negative or not finite
+     */
+    public AdamW addGroup(List<? extends Tensor> parameters, boolean weightDecay,
+            double learningRateScale) {
         checkOpen();
+        if (!(learningRateScale >= 0) || Double.isInfinite(learningRateScale)) {
+            throw new IllegalArgumentException("adamw: a learning-rate scale must be finite and"
+                    + " >= 0: " + learningRateScale);
+        }
         for (Tensor parameter : parameters) {
             DeviceTensor handle = DeviceTensor.of(parameter);
             if (!handle.requiresGrad() || handle.dtype() != DType.F32) {
@@ -98,7 +117,8 @@ public final class AdamW implements AutoCloseable {
             if (byParameter.containsKey(parameter)) {
                 throw new IllegalArgumentException("adamw: parameter added twice: " + handle);
             }
-            Slot slot = new Slot(handle, weightDecay ? settings.weightDecay() : 0);
+            Slot slot = new Slot(handle, weightDecay ? settings.weightDecay() : 0,
+                    learningRateScale);
             slots.add(slot);
             byParameter.put(parameter, slot);
         }
@@ -127,13 +147,23 @@ public final class AdamW implements AutoCloseable {
         return slots.stream().map(slot -> (Tensor) slot.parameter).toList();
     }
 
+    /** The learning rate {@code parameter} steps with now: the rate times its group's scale. */
+    public double learningRate(Tensor parameter) {
+        Slot slot = byParameter.get(parameter);
+        if (slot == null) {
+            throw new IllegalArgumentException("adamw: not a parameter of this optimizer: "
+                    + parameter);
+        }
+        return slot.learningRate(learningRate);
+    }
+
     /** Updates every parameter that has a gradient. */
     public void step() {
         checkOpen();
         for (Slot slot : slots) {
             Optional<Tensor> grad = slot.parameter.grad();
             if (grad.isPresent()) {
-                slot.update(DeviceTensor.of(grad.get()), learningRate);
+                slot.update(DeviceTensor.of(grad.get()), slot.learningRate(learningRate));
             }
         }
         steps++;
@@ -202,13 +232,20 @@ public final class AdamW implements AutoCloseable {
     private final class Slot {
         final DeviceTensor parameter;
         final double weightDecay;
+        final double learningRateScale;
         DeviceTensor m;
         DeviceTensor v;
         long step;
 
-        Slot(DeviceTensor parameter, double weightDecay) {
+        Slot(DeviceTensor parameter, double weightDecay, double learningRateScale) {
             this.parameter = parameter;
             this.weightDecay = weightDecay;
+            this.learningRateScale = learningRateScale;
+        }
+
+        /** (A scale of 1 keeps the rate's bits exactly: runs without LoRA+ are unchanged.) */
+        double learningRate(double rate) {
+            return rate * learningRateScale;
         }
 
         void update(DeviceTensor grad, double lr) {

@@ -34,12 +34,14 @@ import java.util.Set;
  *       tokens before backward (transformers' {@code num_items_in_batch}), so a micro-batch
  *       counts by its tokens, not as an equal share;
  *   <li>the global gradient norm is clipped to {@code --max_grad_norm}, then AdamW steps with
- *       the schedule's rate, decaying every trainable parameter but
- *       {@code TunedModel.noWeightDecay()};
+ *       the schedule's rate times each parameter's {@code TunedModel.learningRateScale}
+ *       (LoRA+), decaying every trainable parameter but {@code TunedModel.noWeightDecay()};
  *   <li>every {@code --logging_steps} (and the first and last step) the mean step loss since the
  *       last log, the last gradient norm and the learning rate of the next step are logged, as
  *       transformers logs them; every {@code --eval_steps} the validation set is evaluated;
- *       every {@code --save_steps} (and at the end) a checkpoint is saved;
+ *       every {@code --save_steps} (and at the end) a checkpoint is saved; a run that ends
+ *       logs a summary last ({@code train_runtime}, ..., {@code train_loss}, as transformers),
+ *       which the final checkpoint's trainer_state.json holds;
  *   <li>before each step the model's dropout is reseeded from the seed and the step, and the
  *       data order is a function of the data seed and the epoch, so a run resumed from a
  *       checkpoint repeats the uninterrupted one.
@@ -163,12 +165,20 @@ public final class Trainer {
         return Math.max(1, (long) Math.ceil(args.numTrainEpochs() * stepsPerEpoch));
     }
 
-    /** AdamW over the trainable parameters in their order, decayed unless excluded. */
+    /**
+     * AdamW over the trainable parameters in their order, decayed unless excluded, each with the
+     * tuner's learning-rate scale (LoRA+).
+     */
     private AdamW optimizer() {
         Set<String> noDecay = new HashSet<>(tuned.noWeightDecay());
         AdamW optimizer = new AdamW(args.adamW());
         for (Map.Entry<String, Tensor> p : tuned.trainableParameters().entrySet()) {
-            optimizer.addGroup(List.of(p.getValue()), !noDecay.contains(p.getKey()));
+            double scale = tuned.learningRateScale(p.getKey());
+            if (!(scale >= 0) || Double.isInfinite(scale)) {
+                throw new IllegalStateException("the tuner gives " + p.getKey()
+                        + " the learning-rate scale " + scale + ", not a finite number >= 0");
+            }
+            optimizer.addGroup(List.of(p.getValue()), !noDecay.contains(p.getKey()), scale);
         }
         return optimizer;
     }
@@ -190,6 +200,7 @@ public final class Trainer {
         private double secondsSinceLog;
         private double lossSum;
         private long stepsRun;
+        private long samplesRun;
         private double gradNorm = Double.NaN;
 
         Run(TrainerState state, LearningRateSchedule schedule, AdamW optimizer, long stepsPerEpoch) {
@@ -213,22 +224,38 @@ public final class Trainer {
                 }
                 afterStep();
             }
-            if (savedStep != state.globalStep() && state.globalStep() > 0) {
-                save();
-            }
             double runtime = (System.nanoTime() - start) / 1e9;
             double trainLoss = stepsRun == 0 ? Double.NaN : lossSum / stepsRun;
             if (!interrupted) {
-                Map<String, Object> summary = new LinkedHashMap<>();
-                summary.put("train_loss", finite(trainLoss));
-                summary.put("train_runtime", round(runtime, 4));
-                summary.put("train_steps_per_second", round(stepsRun / runtime, 3));
-                summary.put("epoch", state.epoch());
-                summary.put("step", state.globalStep());
-                listeners.forEach(l -> l.onLog(summary));
+                // Before the final checkpoint, so that its trainer_state.json ends with the
+                // summary as the trainer_state.json transformers' save_state writes at the end.
+                log(summary(trainLoss, runtime));
+            }
+            if (savedStep != state.globalStep() && state.globalStep() > 0) {
+                save();
             }
             return new TrainingResult(state, interrupted, Optional.ofNullable(lastCheckpoint),
                     trainLoss, runtime);
+        }
+
+        /**
+         * The last entry of the log history, with the keys in the order transformers' Trainer
+         * logs them at the end of {@code train()}: {@code speed_metrics("train", ...)},
+         * {@code total_flos}, {@code train_loss}, then {@code epoch} and {@code step}. Kiln's
+         * runtime, samples and steps are this run's own (a resumed run counts from its resume),
+         * its train_loss the mean step loss of this run, and it counts no FLOPs (0, as the
+         * state's {@code total_flos}).
+         */
+        private Map<String, Object> summary(double trainLoss, double runtime) {
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("train_runtime", round(runtime, 4));
+            summary.put("train_samples_per_second", round(samplesRun / runtime, 3));
+            summary.put("train_steps_per_second", round(stepsRun / runtime, 3));
+            summary.put("total_flos", 0.0);
+            summary.put("train_loss", finite(trainLoss));
+            summary.put("epoch", state.epoch());
+            summary.put("step", state.globalStep());
+            return summary;
         }
 
         /** One optimizer step; false when a stop request cut it short (nothing applied). */
@@ -239,11 +266,13 @@ public final class Trainer {
             List<int[]> targets = new ArrayList<>(micro.size());
             long trained = 0;
             long tokens = 0;
+            long rows = 0;
             for (Batch batch : micro) {
                 int[] t = CausalLmLoss.targets(batch);
                 targets.add(t);
                 trained += CausalLmLoss.countTrained(t);
                 tokens += batch.tokens();
+                rows += batch.rows();
             }
             model.reseed(stepSeed(args.seed(), step));
             double stepLoss = 0;
@@ -278,6 +307,7 @@ public final class Trainer {
             secondsSinceLog += seconds;
             lossSum += stepLoss;
             stepsRun++;
+            samplesRun += rows;
             StepReport report = new StepReport(state.globalStep(), state.maxSteps(), state.epoch(),
                     stepLoss, learningRate, gradNorm, tokens, seconds);
             listeners.forEach(l -> l.onStep(report));
@@ -340,8 +370,8 @@ public final class Trainer {
             if (validation.isPresent() && (step % args.evalSteps() == 0 || last)) {
                 evaluate();
             }
-            if (step % args.saveSteps() == 0 || last) {
-                save();
+            if (step % args.saveSteps() == 0 && !last) {
+                save(); // the last step's checkpoint waits for the summary (steps())
             }
         }
 

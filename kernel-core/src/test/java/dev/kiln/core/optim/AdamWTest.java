@@ -76,6 +76,79 @@ class AdamWTest {
         }
     }
 
+    /**
+     * A group with a learning-rate scale is a torch parameter group whose own lr is the base
+     * rate times the scale, under a scheduler that multiplies every group's lr alike (LoRA+):
+     * its decay and its Adam step both use the scaled rate, step after step.
+     */
+    @Test
+    void aGroupsLearningRateScaleMultipliesTheScheduledRate() {
+        float[] start = {0.5f, -1.25f, 2f};
+        Tensor fast = ops.parameter(start, Shape.of(3));
+        Tensor normal = ops.parameter(start, Shape.of(3));
+        float[][] grads = {{0.1f, -0.2f, 0.3f}, {-0.5f, 0.05f, 1.5f}, {0.2f, 0.2f, -0.7f}};
+        double[] learningRates = {1e-2, 5e-3, 2.5e-3};
+        double ratio = 16;
+        double[] pf = {0.5, -1.25, 2};
+        double[] mf = new double[3];
+        double[] vf = new double[3];
+        double[] pn = pf.clone();
+        double[] mn = new double[3];
+        double[] vn = new double[3];
+        try (AdamW optimizer = new AdamW(new AdamW.Settings(1e-2, 0.9, 0.99, 1e-8, 0.1))) {
+            optimizer.addGroup(List.of(normal), true).addGroup(List.of(fast), true, ratio);
+            for (int t = 1; t <= grads.length; t++) {
+                setGrad(fast, grads[t - 1]);
+                setGrad(normal, grads[t - 1]);
+                optimizer.setLearningRate(learningRates[t - 1]);
+                assertEquals(learningRates[t - 1] * ratio, optimizer.learningRate(fast), 0);
+                assertEquals(learningRates[t - 1], optimizer.learningRate(normal), 0);
+                optimizer.step();
+                torchStep(pf, mf, vf, grads[t - 1], learningRates[t - 1] * ratio, 0.9, 0.99, 1e-8,
+                        0.1, t);
+                torchStep(pn, mn, vn, grads[t - 1], learningRates[t - 1], 0.9, 0.99, 1e-8, 0.1, t);
+                assertClose(pf, fast.toFloatArray());
+                assertClose(pn, normal.toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void aScaleOfOneStepsBitForBitAsNoScale() {
+        float[] grad = {0.3f, -0.01f, 2f, -7f};
+        float[][] after = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Tensor p = ops.parameter(new float[] {0.1f, 0.2f, -0.3f, 4f}, Shape.of(4));
+            try (AdamW optimizer = new AdamW(AdamW.Settings.defaults())) {
+                if (run == 0) {
+                    optimizer.addGroup(List.of(p), true);
+                } else {
+                    optimizer.addGroup(List.of(p), true, 1);
+                }
+                for (int t = 0; t < 3; t++) {
+                    setGrad(p, grad);
+                    optimizer.setLearningRate(3e-3 / (t + 1));
+                    optimizer.step();
+                }
+            }
+            after[run] = p.toFloatArray();
+        }
+        assertArrayEquals(after[0], after[1]);
+    }
+
+    @Test
+    void aNegativeOrInfiniteScaleIsRefused() {
+        Tensor p = ops.parameter(new float[] {1, 2}, Shape.of(2));
+        try (AdamW optimizer = new AdamW(AdamW.Settings.defaults())) {
+            for (double bad : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> optimizer.addGroup(List.of(p), true, bad));
+                assertTrue(e.getMessage().contains("learning-rate scale"), e.getMessage());
+            }
+            assertEquals(List.of(), optimizer.parameters(), "nothing added");
+        }
+    }
+
     @Test
     void aParameterWithoutAGradientIsSkipped() {
         Tensor p = ops.parameter(new float[] {1, 2}, Shape.of(2));

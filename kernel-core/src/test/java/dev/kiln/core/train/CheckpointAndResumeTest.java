@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
+import dev.kiln.api.tuner.Tuner.TunedModel;
 import dev.kiln.api.weights.WeightSource;
 import dev.kiln.core.data.Batch;
 import dev.kiln.core.json.Json;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -80,18 +82,30 @@ class CheckpointAndResumeTest {
         return base;
     }
 
-    private record Run(TinyLm model, TrainingResult result, List<StepReport> steps, Path runDir) {}
+    private record Run(TinyLm model, TrainingResult result, List<StepReport> steps, Path runDir,
+            List<Map<String, Object>> logged) {}
 
     private Run train(Path runDir, int saveTotalLimit, Path resumeFrom, StopRequest stop, long stopAfter)
             throws Exception {
+        return train(runDir, saveTotalLimit, resumeFrom, stop, stopAfter, FullTuning::new);
+    }
+
+    private Run train(Path runDir, int saveTotalLimit, Path resumeFrom, StopRequest stop, long stopAfter,
+            Function<TinyLm, TunedModel> tuning) throws Exception {
         TinyLm model = TinyLm.random(ops, 20, 16, 2, 3);
-        FullTuning tuned = new FullTuning(model);
+        TunedModel tuned = tuning.apply(model);
         BaseModel base = new BaseModel(model.config().values(), Optional.of(baseDirectory()),
                 baseDirectory().toString());
         CheckpointWriter writer = new CheckpointWriter(runDir, tuned, base, safetensors, ops,
                 Map.of("model", "tiny", "train_type", "full"), saveTotalLimit, 11);
         List<StepReport> steps = new ArrayList<>();
+        List<Map<String, Object>> logged = new ArrayList<>();
         TrainingListener recorder = new TrainingListener() {
+            @Override
+            public void onLog(Map<String, Object> entry) {
+                logged.add(entry);
+            }
+
             @Override
             public void onStep(StepReport report) {
                 steps.add(report);
@@ -109,7 +123,7 @@ class CheckpointAndResumeTest {
             CheckpointReader.restoreWeights(resumeFrom, tuned, ops, safetensors);
             result = trainer.resume(CheckpointReader.read(resumeFrom, tuned, safetensors));
         }
-        return new Run(model, result, steps, runDir);
+        return new Run(model, result, steps, runDir, logged);
     }
 
     @Test
@@ -136,6 +150,81 @@ class CheckpointAndResumeTest {
         List<Map<String, Object>> history = resumed.result().state().logHistory();
         assertEquals(whole.result().state().logHistory().size(), history.size());
         assertEquals(whole.result().state().tokensSeen(), resumed.result().state().tokensSeen());
+    }
+
+    /** LoRA+'s scales are the tuner's, not the checkpoint's: the resumed run applies them again. */
+    @Test
+    void aRunWithLearningRateScalesResumesExactly() throws Exception {
+        Function<TinyLm, TunedModel> plus = model -> new ScaledTuning(model, "v_proj", 8);
+        Run whole = train(dir.resolve("whole"), 0, null, new StopRequest(), -1, plus);
+        Run resumed = train(dir.resolve("resumed"), 0, whole.runDir().resolve("checkpoint-4"),
+                new StopRequest(), -1, plus);
+        Run plain = train(dir.resolve("plain"), 0, null, new StopRequest(), -1);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(whole.steps().get(4 + i).loss(), resumed.steps().get(i).loss(), 0);
+        }
+        for (Map.Entry<String, Tensor> p : whole.model().parameters().entrySet()) {
+            assertArrayEquals(p.getValue().toFloatArray(),
+                    resumed.model().parameters().get(p.getKey()).toFloatArray(), 0f, p.getKey());
+        }
+        String v = "model.layers.0.self_attn.v_proj.weight";
+        assertFalse(java.util.Arrays.equals(plain.model().parameters().get(v).toFloatArray(),
+                whole.model().parameters().get(v).toFloatArray()), "the scale changes the run");
+    }
+
+    /**
+     * transformers' Trainer ends log_history with {train_runtime, train_samples_per_second,
+     * train_steps_per_second, total_flos, train_loss, epoch, step}; the final checkpoint's
+     * trainer_state.json holds it (as save_state's does), earlier ones do not, and logging.jsonl's
+     * listeners see the same entry last.
+     */
+    @Test
+    void theFinalCheckpointEndsItsLogHistoryWithTheTrainingSummary() throws Exception {
+        Run run = train(dir.resolve("run"), 0, null, new StopRequest(), -1);
+        List<Map<String, Object>> history = run.result().state().logHistory();
+        Map<String, Object> summary = history.getLast();
+        assertEquals(List.of("train_runtime", "train_samples_per_second", "train_steps_per_second",
+                "total_flos", "train_loss", "epoch", "step"), List.copyOf(summary.keySet()),
+                "the keys, in transformers' order");
+        assertEquals(9L, summary.get("step"));
+        assertEquals(3.0, ((Number) summary.get("epoch")).doubleValue(), 1e-12);
+        assertEquals(run.result().trainLoss(), ((Number) summary.get("train_loss")).doubleValue(), 0);
+        double meanStepLoss = run.steps().stream().mapToDouble(StepReport::loss).average().orElseThrow();
+        assertEquals(meanStepLoss, run.result().trainLoss(), 1e-12);
+        double runtime = ((Number) summary.get("train_runtime")).doubleValue();
+        assertTrue(runtime > 0, summary.toString());
+        // 9 steps of 2 micro-batches of 2 rows: 36 samples, 4 a step (both rates rounded to 3
+        // digits from the same unrounded runtime)
+        double stepsPerSecond = ((Number) summary.get("train_steps_per_second")).doubleValue();
+        assertEquals(9 / runtime, stepsPerSecond, 9 / runtime * 0.01);
+        assertEquals(4 * stepsPerSecond,
+                ((Number) summary.get("train_samples_per_second")).doubleValue(), 0.0025);
+        assertEquals(0.0, summary.get("total_flos"));
+
+        List<?> saved = (List<?>) json(run.runDir().resolve("checkpoint-9/trainer_state.json"))
+                .get("log_history");
+        assertEquals(history.size(), saved.size());
+        Map<?, ?> last = (Map<?, ?>) saved.getLast();
+        assertEquals(summary.keySet(), last.keySet());
+        assertEquals(9L, last.get("step"));
+        assertEquals(((Number) summary.get("train_loss")).doubleValue(),
+                ((Number) last.get("train_loss")).doubleValue(), 0);
+        List<?> earlier = (List<?>) json(run.runDir().resolve("checkpoint-8/trainer_state.json"))
+                .get("log_history");
+        assertTrue(earlier.stream().noneMatch(e -> ((Map<?, ?>) e).containsKey("train_loss")),
+                "only the run's end has a summary");
+        assertEquals(summary, run.logged().getLast(), "the listeners' last entry");
+    }
+
+    @Test
+    void anInterruptedRunLogsNoSummary() throws Exception {
+        Run run = train(dir.resolve("run"), 0, null, new StopRequest(), 5);
+        assertTrue(run.result().interrupted());
+        assertTrue(run.result().state().logHistory().stream()
+                .noneMatch(e -> e.containsKey("train_loss")));
+        List<?> saved = (List<?>) json(run.runDir().resolve("checkpoint-5/trainer_state.json"))
+                .get("log_history");
+        assertTrue(saved.stream().noneMatch(e -> ((Map<?, ?>) e).containsKey("train_loss")));
     }
 
     @Test

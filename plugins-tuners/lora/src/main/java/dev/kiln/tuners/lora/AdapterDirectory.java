@@ -9,6 +9,7 @@ import dev.kiln.api.weights.WeightSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,8 @@ final class AdapterDirectory {
     private static final String PICKLED_WEIGHTS = "adapter_model.bin";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The A and B matrices of one module, as stored. */
-    record Matrices(TensorInfo a, TensorInfo b) {}
+    /** The A and B matrices of one module, as stored, and its DoRA magnitude vector or null. */
+    record Matrices(TensorInfo a, TensorInfo b, TensorInfo magnitude) {}
 
     private AdapterDirectory() {}
 
@@ -68,34 +69,46 @@ final class AdapterDirectory {
     /**
      * The tensors of {@code source} by module name, in file order.
      *
-     * @throws IOException naming the tensor that is not a LoRA matrix, or the module whose A or B
+     * @throws IOException naming the tensor that is not an adapter's, or the module whose A or B
      *     is missing
      */
     static Map<String, Matrices> matricesByModule(WeightSource source) throws IOException {
-        Map<String, TensorInfo> as = new LinkedHashMap<>();
-        Map<String, TensorInfo> bs = new LinkedHashMap<>();
+        Map<PeftNames.Part, Map<String, TensorInfo>> parts = new EnumMap<>(PeftNames.Part.class);
+        for (PeftNames.Part part : PeftNames.Part.values()) {
+            parts.put(part, new LinkedHashMap<>());
+        }
         for (TensorInfo info : source.tensors().values()) {
             PeftNames.Key key = PeftNames.parse(info.name()).orElseThrow(() -> new IOException(
-                    source.location() + ": tensor '" + info.name() + "' is not a LoRA matrix"
-                            + " (base_model.model.<module>.lora_A.weight or .lora_B.weight)"));
-            TensorInfo previous = (key.isA() ? as : bs).put(key.module(), info);
+                    source.location() + ": tensor '" + info.name() + "' is not a LoRA tensor"
+                            + " (base_model.model.<module>.lora_A.weight, .lora_B.weight or"
+                            + " .lora_magnitude_vector)"));
+            TensorInfo previous = parts.get(key.part()).put(key.module(), info);
             if (previous != null) {
                 throw new IOException(source.location() + ": tensors '" + previous.name() + "' and '"
-                        + info.name() + "' are the same matrix");
+                        + info.name() + "' are the same tensor");
             }
         }
+        Map<String, TensorInfo> as = parts.get(PeftNames.Part.A);
+        Map<String, TensorInfo> bs = parts.get(PeftNames.Part.B);
+        Map<String, TensorInfo> magnitudes = parts.get(PeftNames.Part.MAGNITUDE);
         Map<String, Matrices> modules = new LinkedHashMap<>();
         for (String module : as.keySet()) {
             if (!bs.containsKey(module)) {
                 throw new IOException(source.location() + ": '" + module + "' has lora_A but no"
                         + " lora_B");
             }
-            modules.put(module, new Matrices(as.get(module), bs.get(module)));
+            modules.put(module, new Matrices(as.get(module), bs.get(module), magnitudes.get(module)));
         }
         for (String module : bs.keySet()) {
             if (!as.containsKey(module)) {
                 throw new IOException(source.location() + ": '" + module + "' has lora_B but no"
                         + " lora_A");
+            }
+        }
+        for (String module : magnitudes.keySet()) {
+            if (!as.containsKey(module)) {
+                throw new IOException(source.location() + ": '" + module + "' has a"
+                        + " lora_magnitude_vector but no lora_A and lora_B");
             }
         }
         if (modules.isEmpty()) {

@@ -16,9 +16,9 @@ import java.util.Optional;
  * its own part). The base layer is used as it is; its weights are frozen by the tuner.
  */
 @SuppressWarnings("try") // the grad mode and scope act by being open
-final class LoraLinear implements LinearLayer {
+sealed class LoraLinear implements LinearLayer permits DoraLinear {
 
-    private final TensorOps ops;
+    final TensorOps ops;
     private final LinearLayer base;
     private final Tensor a;
     private final Tensor b;
@@ -66,13 +66,25 @@ final class LoraLinear implements LinearLayer {
         return scaling;
     }
 
+    float dropoutProbability() {
+        return dropout;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
-        Tensor result = base.forward(x);
-        Tensor input = dropout > 0 ? ops.dropout(x, dropout, dropoutSeed(x)) : x;
+        return ops.add(base.forward(x), loraOutput(dropped(x)));
+    }
+
+    /** The adapter's input: {@code x} with LoRA dropout (the identity inside noGrad). */
+    Tensor dropped(Tensor x) {
+        return dropout > 0 ? ops.dropout(x, dropout, dropoutSeed(x)) : x;
+    }
+
+    /** {@code input Aᵀ Bᵀ · scaling}. */
+    Tensor loraOutput(Tensor input) {
         // Scaling the r-wide middle costs r, not out, multiplications per token.
         Tensor down = ops.scale(ops.linear(input, a, null), scaling);
-        return ops.add(result, ops.linear(down, b, null));
+        return ops.linear(down, b, null);
     }
 
     /**
@@ -94,6 +106,14 @@ final class LoraLinear implements LinearLayer {
      * weight), as PEFT's {@code merge}; the sum is rounded once to the weight's dtype.
      */
     void mergeIntoBase() {
+        writeWeight(adaptedWeight());
+    }
+
+    /**
+     * {@code W + B A · scaling} in the base weight's layout ({@code [in, out]} when
+     * {@link #fanInFanOut()}), as host values.
+     */
+    final float[] adaptedWeight() {
         Tensor weight = base.weight();
         int out = base.outFeatures();
         int in = base.inFeatures();
@@ -113,7 +133,12 @@ final class LoraLinear implements LinearLayer {
                 merged[k] += delta[k];
             }
         }
-        ops.copyFrom(weight, MemorySegment.ofArray(merged), DType.F32);
+        return merged;
+    }
+
+    /** Replaces the base weight's values, rounded once to its dtype. */
+    final void writeWeight(float[] values) {
+        ops.copyFrom(base.weight(), MemorySegment.ofArray(values), DType.F32);
     }
 
     @Override

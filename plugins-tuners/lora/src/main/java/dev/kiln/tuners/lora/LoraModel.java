@@ -5,30 +5,45 @@ import dev.kiln.api.model.LinearLayer;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tuner.Tuner.TunedModel;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * A model with LoRA adapters on some of its linear layers: the adapters' matrices are what
- * trains and what is saved, under PEFT's names, with PEFT's adapter_config.json.
+ * A model with LoRA adapters on some of its linear layers: the adapters' matrices (and DoRA's
+ * magnitude vectors) are what trains and what is saved, under PEFT's names, with PEFT's
+ * adapter_config.json.
  */
 final class LoraModel implements TunedModel {
 
     private final CausalLM model;
     private final Map<String, LoraLinear> adapters;
     private final Map<String, Tensor> matrices = new LinkedHashMap<>();
+    private final Set<String> fasterWithLoraPlus = new HashSet<>();
     private final Map<String, Object> adapterConfig;
+    private final double loraPlusRatio;
     private boolean merged;
 
-    /** @param adapters the wrapped layers by module name, in the model's order */
-    LoraModel(CausalLM model, Map<String, LoraLinear> adapters, Map<String, Object> adapterConfig) {
+    /**
+     * @param adapters the wrapped layers by module name, in the model's order
+     * @param loraPlusRatio LoRA+'s learning-rate factor of B and the magnitudes; 1 for none
+     */
+    LoraModel(CausalLM model, Map<String, LoraLinear> adapters, Map<String, Object> adapterConfig,
+            double loraPlusRatio) {
         this.model = model;
         this.adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
         this.adapterConfig = Collections.unmodifiableMap(adapterConfig);
+        this.loraPlusRatio = loraPlusRatio;
         adapters.forEach((module, layer) -> {
             matrices.put(PeftNames.loraA(module), layer.loraA());
             matrices.put(PeftNames.loraB(module), layer.loraB());
+            fasterWithLoraPlus.add(PeftNames.loraB(module));
+            if (layer instanceof DoraLinear dora) {
+                matrices.put(PeftNames.magnitude(module), dora.magnitude());
+                fasterWithLoraPlus.add(PeftNames.magnitude(module));
+            }
         });
     }
 
@@ -37,7 +52,7 @@ final class LoraModel implements TunedModel {
         return adapters;
     }
 
-    /** The A and B matrices, by the names they are saved under. */
+    /** The A and B matrices and DoRA's magnitudes, by the names they are saved under. */
     @Override
     public Map<String, Tensor> trainableParameters() {
         return Collections.unmodifiableMap(matrices);
@@ -47,6 +62,16 @@ final class LoraModel implements TunedModel {
     @Override
     public List<String> noWeightDecay() {
         return List.of();
+    }
+
+    /**
+     * LoRA+ ({@code --lorap_lr_ratio R}) as PEFT's {@code create_loraplus_optimizer} and
+     * ms-swift group the parameters: every lora_B, and every one-dimensional parameter (DoRA's
+     * magnitudes), trains with R times the learning rate; lora_A with the rate itself.
+     */
+    @Override
+    public double learningRateScale(String name) {
+        return fasterWithLoraPlus.contains(name) ? loraPlusRatio : 1;
     }
 
     @Override
@@ -60,7 +85,8 @@ final class LoraModel implements TunedModel {
     }
 
     /**
-     * Adds each adapter's {@code B A · scaling} to its base weight and puts the base layers back
+     * Adds each adapter's {@code B A · scaling} to its base weight (DoRA: and rescales its rows to
+     * the magnitudes, {@link DoraLinear#mergeIntoBase()}) and puts the base layers back
      * into the model, which then computes what the adapted model computed, without adapters: the
      * model {@code export --merge_lora} saves. Once only; later calls do nothing.
      */

@@ -22,10 +22,14 @@ import java.util.regex.Pattern;
  * @param baseModel   {@code base_model_name_or_path}, or null
  * @param rankPattern {@code rank_pattern}: ranks of particular modules (PEFT's per-module override)
  * @param alphaPattern {@code alpha_pattern}: their alphas
+ * @param useDora     {@code use_dora}: weight-decomposed adapters (DoRA), a trained magnitude per
+ *     output row
+ * @param loraPlusRatio {@code --lorap_lr_ratio}: LoRA+'s learning-rate factor of B (and of the
+ *     DoRA magnitudes) over A; 1 without LoRA+. A training choice, not saved with the adapter
  */
 record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
         TargetModules targets, LoraInit init, String baseModel, Map<String, Integer> rankPattern,
-        Map<String, Double> alphaPattern) {
+        Map<String, Double> alphaPattern, boolean useDora, double loraPlusRatio) {
 
     /** ms-swift's defaults: --lora_rank 8 --lora_alpha 32 --lora_dropout 0.05 --target_modules all-linear. */
     static LoraSettings fromArguments(Map<String, Object> values) {
@@ -43,6 +47,10 @@ record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
             throw Arguments.invalid("lora_dropout", "a probability in [0, 1)", dropout);
         }
         refuseUnsupported(args);
+        double loraPlusRatio = args.decimal("lorap_lr_ratio", 1);
+        if (!(loraPlusRatio > 0) || Double.isInfinite(loraPlusRatio)) {
+            throw Arguments.invalid("lorap_lr_ratio", "a positive number", loraPlusRatio);
+        }
         Optional<String> regex = args.string("target_regex");
         List<String> names = args.strings("target_modules");
         TargetModules targets = regex.isPresent() ? TargetModules.regex(regex.get())
@@ -52,18 +60,12 @@ record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
         LoraInit init = args.value(initOption).map(v -> LoraInit.parse(initOption, v))
                 .orElse(LoraInit.KAIMING);
         return new LoraSettings(rank, alpha, dropout, args.bool("use_rslora", false), targets,
-                init, args.string("model").orElse(null), Map.of(), Map.of());
+                init, args.string("model").orElse(null), Map.of(), Map.of(),
+                args.bool("use_dora", false), loraPlusRatio);
     }
 
     /** What this tuner does not do (yet), refused rather than silently ignored. */
     private static void refuseUnsupported(Arguments args) {
-        if (args.bool("use_dora", false)) {
-            throw new IllegalArgumentException("--use_dora true: DoRA is not supported by the lora"
-                    + " tuner");
-        }
-        if (args.value("lorap_lr_ratio").isPresent()) {
-            throw new IllegalArgumentException("--lorap_lr_ratio: LoRA+ is not supported yet");
-        }
         Optional<String> bias = args.string("lora_bias");
         if (bias.isPresent() && !bias.get().equals("none")) {
             throw Arguments.invalid("lora_bias", "none (training biases is not supported)",
@@ -102,9 +104,6 @@ record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
             throw new IOException(file + ": bias '" + read.string("bias", "none")
                     + "': adapters that train biases are not supported");
         }
-        if (read.bool("use_dora", false)) {
-            throw new IOException(file + ": use_dora is true: DoRA adapters are not supported");
-        }
         if (config.get("modules_to_save") instanceof List<?> list && !list.isEmpty()) {
             throw new IOException(file + ": modules_to_save " + list
                     + ": adapters with whole trained modules are not supported");
@@ -136,7 +135,8 @@ record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
         return new LoraSettings(read.integer(config.getOrDefault("r", 8), "r"),
                 read.number(config.getOrDefault("lora_alpha", 8), "lora_alpha"), dropout,
                 read.bool("use_rslora", false), targets, LoraInit.KAIMING,
-                read.string("base_model_name_or_path", null), rankPattern, alphaPattern);
+                read.string("base_model_name_or_path", null), rankPattern, alphaPattern,
+                read.bool("use_dora", false), 1);
     }
 
     /** The rank of {@code module}: {@code rank_pattern}'s, else {@link #rank()}. */
@@ -184,7 +184,7 @@ record LoraSettings(int rank, double alpha, double dropout, boolean useRslora,
         config.put("revision", null);
         config.put("target_modules", targetModules);
         config.put("task_type", "CAUSAL_LM");
-        config.put("use_dora", false);
+        config.put("use_dora", useDora);
         config.put("use_rslora", useRslora);
         return config;
     }

@@ -26,13 +26,15 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code --train_type lora}: LoRA adapters on the linear layers {@code --target_modules} names,
- * the base model frozen, as PEFT's {@code LoraModel} (rsLoRA with {@code --use_rslora}). Adapters
- * are saved and loaded in PEFT's layout, so PEFT reads Kiln's and Kiln reads PEFT's.
+ * the base model frozen, as PEFT's {@code LoraModel} (rsLoRA with {@code --use_rslora}, DoRA with
+ * {@code --use_dora}, LoRA+'s learning rates with {@code --lorap_lr_ratio}). Adapters are saved
+ * and loaded in PEFT's layout, so PEFT reads Kiln's and Kiln reads PEFT's.
  *
  * <p>Arguments (ms-swift's names and defaults): {@code lora_rank} 8, {@code lora_alpha} 32,
  * {@code lora_dropout} 0.05, {@code target_modules} all-linear (or {@code target_regex}),
- * {@code use_rslora} false, {@code init_weights} / {@code init_lora_weights} true, {@code model}
- * (recorded as {@code base_model_name_or_path}).
+ * {@code use_rslora} false, {@code use_dora} false, {@code lorap_lr_ratio} none,
+ * {@code init_weights} / {@code init_lora_weights} true, {@code model} (recorded as
+ * {@code base_model_name_or_path}).
  */
 @Component(service = Tuner.class)
 @TunerName("lora")
@@ -64,18 +66,22 @@ public final class LoraTuner implements Tuner {
                     Shape.of(rank, base.inFeatures()));
             Tensor b = ops.parameter(settings.init().drawB(base.outFeatures(), rank, stream),
                     Shape.of(base.outFeatures(), rank));
-            adapters.put(module, wrap(model, module, base, a, b, settings, ops));
+            Tensor magnitude = settings.useDora() ? ops.parameter(DoraLinear.initialMagnitude(ops,
+                    base, a, b, settings.scaling(module)), Shape.of(base.outFeatures())) : null;
+            adapters.put(module, wrap(model, module, base, a, b, magnitude, settings, ops));
         }
         boolean fanInFanOut = adapters.values().stream().anyMatch(LinearLayer::fanInFanOut);
         return new LoraModel(model, adapters,
-                settings.toAdapterConfig(settings.targets().peftValue(layers), fanInFanOut));
+                settings.toAdapterConfig(settings.targets().peftValue(layers), fanInFanOut),
+                settings.loraPlusRatio());
     }
 
     /**
      * Reads a PEFT adapter directory and puts its adapters on {@code model}, frozen base and
      * trainable adapters as {@link #apply} leaves them. The tensors in adapter_model.safetensors
      * say which modules are adapted; adapter_config.json gives the scaling (r, lora_alpha,
-     * use_rslora, rank_pattern, alpha_pattern) and the dropout, and is kept as the
+     * use_rslora, rank_pattern, alpha_pattern), the dropout and whether they are DoRA adapters
+     * (use_dora: then every module has a lora_magnitude_vector), and is kept as the
      * {@link TunedModel#adapterConfig()} for saving again.
      */
     @Override
@@ -99,17 +105,24 @@ public final class LoraTuner implements Tuner {
                 if (matrices != null) {
                     Tensor a = loadMatrix(source, matrices.a(), ops, arena);
                     Tensor b = loadMatrix(source, matrices.b(), ops, arena);
-                    adapters.put(module, wrap(model, module, layers.get(module), a, b, settings, ops));
+                    Tensor magnitude = settings.useDora()
+                            ? loadMatrix(source, matrices.magnitude(), ops, arena) : null;
+                    adapters.put(module, wrap(model, module, layers.get(module), a, b, magnitude,
+                            settings, ops));
                 }
             }
         }
-        return new LoraModel(model, adapters, config);
+        return new LoraModel(model, adapters, config, 1);
     }
 
+    /** @param magnitude DoRA's magnitude vector, or null for a plain LoRA adapter */
     private static LoraLinear wrap(CausalLM model, String module, LinearLayer base, Tensor a,
-            Tensor b, LoraSettings settings, TensorOps ops) {
-        LoraLinear layer = new LoraLinear(ops, base, a, b, settings.scaling(module),
-                settings.dropout(), module.hashCode());
+            Tensor b, Tensor magnitude, LoraSettings settings, TensorOps ops) {
+        LoraLinear layer = magnitude == null
+                ? new LoraLinear(ops, base, a, b, settings.scaling(module), settings.dropout(),
+                        module.hashCode())
+                : new DoraLinear(ops, base, a, b, magnitude, settings.scaling(module),
+                        settings.dropout(), module.hashCode());
         model.wrapLinear(module, current -> layer);
         return layer;
     }
@@ -141,6 +154,20 @@ public final class LoraTuner implements Tuner {
             throw new IllegalArgumentException(file + ": '" + module + "' has lora_A " + a
                     + " and lora_B " + b + ", but the model's layer has in " + base.inFeatures()
                     + ", out " + base.outFeatures() + ": an adapter for another model?");
+        }
+        TensorInfo magnitude = matrices.magnitude();
+        if (settings.useDora() && magnitude == null) {
+            throw new IOException(file + ": '" + module + "' has no lora_magnitude_vector, but"
+                    + " adapter_config.json's use_dora is true");
+        }
+        if (!settings.useDora() && magnitude != null) {
+            throw new IOException(file + ": '" + module + "' has a lora_magnitude_vector, but"
+                    + " adapter_config.json's use_dora is false");
+        }
+        if (magnitude != null && (magnitude.shape().rank() != 1
+                || magnitude.shape().dim(0) != base.outFeatures())) {
+            throw new IOException(file + ": '" + module + "' has lora_magnitude_vector "
+                    + magnitude.shape() + ", not [" + base.outFeatures() + "] (one per output)");
         }
     }
 

@@ -40,6 +40,46 @@ class AdapterFilesTest {
         }
     }
 
+    /** A live PeftModel's state dict names DoRA's magnitude lora_magnitude_vector.default.weight. */
+    @Test
+    void doraTensorNamesWithTheAdapterNameLoadToo() throws Exception {
+        Path adapter = copyOfAdapter("llama3-dora");
+        rewriteTensors(adapter, name -> name.endsWith("lora_magnitude_vector")
+                ? name + ".default.weight" : name.replace(".weight", ".default.weight"));
+        int[] ids = Fixtures.ints(Fixtures.goldenJson("llama3-dora").get("input_ids"));
+        try (LoadedModel loaded = Fixtures.load("llama3", ops)) {
+            Fixtures.tuner().load(loaded.model(), adapter, ops);
+            assertTrue(Fixtures.closeness(Fixtures.logits(loaded.model(), ops, ids),
+                    Fixtures.goldenTensors("llama3-dora").get("logits"), 1e-4, 1e-4) <= 1);
+        }
+    }
+
+    @Test
+    void doraTensorsMustAgreeWithUseDora() throws Exception {
+        Path plain = copyOfAdapter("llama3");
+        Path config = plain.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config)
+                .replace("\"use_dora\": false", "\"use_dora\": true"));
+        assertLoadFails(IOException.class, plain, "' has no lora_magnitude_vector, but"
+                + " adapter_config.json's use_dora is true");
+        Path dora = copyOfAdapter("llama3-dora");
+        config = dora.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config)
+                .replace("\"use_dora\": true", "\"use_dora\": false"));
+        assertLoadFails(IOException.class, dora, "has a lora_magnitude_vector, but"
+                + " adapter_config.json's use_dora is false");
+        Path alone = copyOfAdapter("llama3-dora");
+        rewriteTensors(alone, name -> name.contains("layers.1.mlp.down_proj.lora_")
+                && !name.endsWith("magnitude_vector") ? null : name);
+        assertLoadFails(IOException.class, alone, "'model.layers.1.mlp.down_proj' has a"
+                + " lora_magnitude_vector but no lora_A and lora_B");
+        Path wrong = copyOfAdapter("llama3-dora");
+        rewriteTensors(wrong, name -> name.contains("layers.0.self_attn.q_proj.lora_magnitude")
+                ? "base_model.model.model.layers.0.self_attn.v_proj.lora_magnitude_vector.default"
+                : name);
+        assertLoadFails(IOException.class, wrong, "are the same tensor");
+    }
+
     @Test
     void aDirectoryWithoutAdapterConfigIsNotAnAdapter() {
         assertLoadFails(IOException.class, dir, "no adapter_config.json: not a PEFT adapter");
@@ -61,8 +101,6 @@ class AdapterFilesTest {
         assertLoadFails(IOException.class, adapter, config + ": not valid JSON");
         Files.writeString(config, original.replace("\"LORA\"", "\"PREFIX_TUNING\""));
         assertLoadFails(IOException.class, adapter, config + ": peft_type is 'PREFIX_TUNING', not LORA");
-        Files.writeString(config, original.replace("\"use_dora\": false", "\"use_dora\": true"));
-        assertLoadFails(IOException.class, adapter, config + ": use_dora is true");
         Files.writeString(config, original.replace("\"lora_alpha\": 8", "\"lora_alpha\": \"8\""));
         assertLoadFails(IOException.class, adapter, config + ": lora_alpha must be a number");
         Files.writeString(config, original.replace("\"r\": 4", "\"r\": 8"));
@@ -90,7 +128,7 @@ class AdapterFilesTest {
         rewriteTensors(adapter, name -> name.contains("layers.0.self_attn.q_proj.lora_B")
                 ? "base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias" : name);
         assertLoadFails(IOException.class, adapter,
-                "tensor 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias' is not a LoRA matrix");
+                "tensor 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias' is not a LoRA tensor");
         Path alone = copyOfLlamaAdapter();
         rewriteTensors(alone, name -> name.contains("layers.1.mlp.down_proj.lora_A") ? null : name);
         assertLoadFails(IOException.class, alone,
@@ -105,9 +143,13 @@ class AdapterFilesTest {
     }
 
     private Path copyOfLlamaAdapter() throws IOException {
+        return copyOfAdapter("llama3");
+    }
+
+    private Path copyOfAdapter(String name) throws IOException {
         Path copy = Files.createTempDirectory(dir, "adapter");
         for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
-            Files.copy(Fixtures.adapter("llama3").resolve(file), copy.resolve(file),
+            Files.copy(Fixtures.adapter(name).resolve(file), copy.resolve(file),
                     StandardCopyOption.REPLACE_EXISTING);
         }
         return copy;

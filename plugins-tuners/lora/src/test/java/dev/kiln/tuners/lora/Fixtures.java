@@ -55,9 +55,12 @@ final class Fixtures {
         return new LoraTuner(List.of(SAFETENSORS));
     }
 
-    /** {@code llama3} or {@code gpt2}: the checkpoint the adapter of that name was made for. */
+    /**
+     * {@code llama3} or {@code gpt2} (or their DoRA adapters {@code llama3-dora},
+     * {@code gpt2-dora}): the checkpoint the adapter of that name was made for.
+     */
     static Path checkpoint(String name) {
-        return REPOSITORY.resolve(switch (name) {
+        return REPOSITORY.resolve(switch (name.replace("-dora", "")) {
             case "llama3" -> "plugins-models/llama/src/test/resources/checkpoints/llama3";
             case "gpt2" -> "plugins-models/gpt2/src/test/resources/tiny-gpt2";
             default -> throw new IllegalArgumentException(name);

@@ -219,8 +219,10 @@ class LoraTunerTest {
         "use_rslora|maybe|--use_rslora must be true or false",
         "init_lora_weights|pissa|--init_lora_weights must be true, false or gaussian",
         "init_weights|olora|--init_weights must be true, false or gaussian",
-        "use_dora|true|--use_dora true: DoRA is not supported",
-        "lorap_lr_ratio|16|--lorap_lr_ratio: LoRA+ is not supported yet",
+        "use_dora|maybe|--use_dora must be true or false",
+        "lorap_lr_ratio|0|--lorap_lr_ratio must be a positive number",
+        "lorap_lr_ratio|-16|--lorap_lr_ratio must be a positive number",
+        "lorap_lr_ratio|many|--lorap_lr_ratio must be a number",
         "lora_bias|all|--lora_bias must be none",
         "modules_to_save|embed_tokens|--modules_to_save [embed_tokens]",
         "target_regex|(|--target_regex '(' is not a regular expression",
@@ -269,6 +271,148 @@ class LoraTunerTest {
             assertTrue(gpt2.model().linearLayers().values().stream()
                     .noneMatch(l -> l instanceof LoraLinear));
             assertTrue(Fixtures.closeness(Fixtures.logits(gpt2.model(), ops, IDS), adapted, 1e-4, 1e-4) <= 1);
+        }
+    }
+
+    @Test
+    void aNewDoraAdapterStartsAsTheBaseModelWithTheRowNormsAsMagnitudes() {
+        try (LoadedModel llama = Fixtures.load("llama3", ops)) {
+            float[] before = Fixtures.logits(llama.model(), ops, IDS);
+            Map<String, float[]> weights = new java.util.HashMap<>();
+            llama.model().linearLayers().forEach((m, l) -> weights.put(m, l.weight().toFloatArray()));
+            LoraModel tuned = apply(llama.model(), Map.of("use_dora", true, "lora_dropout", 0), 3);
+            assertArrayEquals(before, Fixtures.logits(llama.model(), ops, IDS), 1e-5f);
+            assertEquals(true, tuned.adapterConfig().get("use_dora"));
+            assertEquals(3 * 14, tuned.trainableParameters().size());
+            String module = "model.layers.1.mlp.down_proj";
+            DoraLinear down = (DoraLinear) tuned.adapters().get(module);
+            int out = down.outFeatures();
+            int in = down.inFeatures();
+            float[] w = weights.get(module);
+            float[] magnitude = down.magnitude().toFloatArray();
+            assertEquals(out, magnitude.length);
+            for (int o = 0; o < out; o++) {
+                double square = 0;
+                for (int i = 0; i < in; i++) {
+                    square += (double) w[o * in + i] * w[o * in + i];
+                }
+                assertEquals(Math.sqrt(square), magnitude[o], 1e-6 * Math.sqrt(square), "row " + o);
+            }
+            assertEquals(magnitude.length, tuned.trainableParameters()
+                    .get("base_model.model." + module + ".lora_magnitude_vector").toFloatArray().length);
+        }
+    }
+
+    /**
+     * With non-zero B at the start (init false), DoRA's magnitudes are the norms of W + s·B A, so
+     * the adapted layer computes what plain LoRA computes, on Linear and on Conv1D with biases.
+     */
+    @ParameterizedTest
+    @CsvSource({"llama3", "gpt2"})
+    void doraStartsWhereLoraWouldWithTheSameMatrices(String name) {
+        Map<String, Object> args = new HashMap<>(Map.of("init_lora_weights", false,
+                "lora_dropout", 0, "lora_alpha", 64));
+        float[] lora;
+        float[] dora;
+        float[] base;
+        try (LoadedModel loaded = Fixtures.load(name, ops)) {
+            base = Fixtures.logits(loaded.model(), ops, IDS);
+            apply(loaded.model(), args, 6);
+            lora = Fixtures.logits(loaded.model(), ops, IDS);
+        }
+        args.put("use_dora", "true");
+        try (LoadedModel loaded = Fixtures.load(name, ops)) {
+            apply(loaded.model(), args, 6);
+            dora = Fixtures.logits(loaded.model(), ops, IDS);
+        }
+        assertTrue(distance(base, lora) > 1, "the adapters change the logits");
+        assertTrue(Fixtures.closeness(dora, lora, 1e-4, 1e-4) <= 1,
+                "DoRA at init = LoRA: " + Fixtures.closeness(dora, lora, 1e-4, 1e-4));
+    }
+
+    @Test
+    void doraTrainsTheMagnitudesAndMergesKeepingTheLogits() {
+        try (LoadedModel gpt2 = Fixtures.load("gpt2", ops)) {
+            CausalLM model = gpt2.model();
+            LoraModel tuned = apply(model, Map.of("use_dora", true, "lora_dropout", 0.1,
+                    "target_modules", "c_attn c_fc"), 2);
+            Tensor magnitude = tuned.trainableParameters()
+                    .get("base_model.model.transformer.h.0.mlp.c_fc.lora_magnitude_vector");
+            float[] start = magnitude.toFloatArray();
+            AdamW adamW = new AdamW(AdamW.Settings.defaults().withLearningRate(1e-2))
+                    .addGroup(List.copyOf(tuned.trainableParameters().values()), true);
+            List<Float> losses = new ArrayList<>();
+            for (int step = 0; step < 20; step++) {
+                try (TensorScope scope = ops.scope()) {
+                    Tensor loss = Fixtures.loss(model, ops, IDS);
+                    losses.add(loss.item());
+                    loss.backward();
+                }
+                adamW.step();
+                tuned.trainableParameters().values().forEach(Tensor::zeroGrad);
+            }
+            assertTrue(losses.getLast() < losses.getFirst() * 0.7, "DoRA learns: " + losses);
+            assertFalse(java.util.Arrays.equals(start, magnitude.toFloatArray()), "m trains");
+            float[] adapted = Fixtures.logits(model, ops, IDS);
+            tuned.merge();
+            assertTrue(model.linearLayers().values().stream().noneMatch(l -> l instanceof LoraLinear));
+            assertTrue(Fixtures.closeness(Fixtures.logits(model, ops, IDS), adapted, 1e-4, 1e-4) <= 1);
+        }
+    }
+
+    /**
+     * LoRA+ as PEFT's create_loraplus_optimizer groups parameters: B and the one-dimensional
+     * DoRA magnitudes at lr · ratio, A at lr. The trainer applies the scales (kernel-core's
+     * LearningRateScaleTest); here a one-step AdamW check with them: the first AdamW step moves
+     * each parameter by -lr (wd p + g / (|g| + eps)), linear in its lr.
+     */
+    @Test
+    void loraPlusTrainsBAndTheMagnitudesRatioTimesFaster() {
+        double ratio = 16;
+        Map<String, Object> args = Map.of("use_dora", true, "lorap_lr_ratio", ratio,
+                "init_lora_weights", false, "lora_dropout", 0, "target_modules", "v_proj");
+        Map<String, float[]> before = new java.util.LinkedHashMap<>();
+        Map<String, float[]> plain = new java.util.LinkedHashMap<>();
+        Map<String, float[]> plus = new java.util.LinkedHashMap<>();
+        for (int run = 0; run < 2; run++) {
+            try (LoadedModel llama = Fixtures.load("llama3", ops)) {
+                LoraModel tuned = apply(llama.model(), args, 8);
+                try (AdamW adamW = new AdamW(AdamW.Settings.defaults().withLearningRate(1e-3))) {
+                    for (Map.Entry<String, Tensor> p : tuned.trainableParameters().entrySet()) {
+                        before.put(p.getKey(), p.getValue().toFloatArray());
+                        adamW.addGroup(List.of(p.getValue()), true,
+                                run == 0 ? 1 : tuned.learningRateScale(p.getKey()));
+                    }
+                    try (TensorScope scope = ops.scope()) {
+                        Fixtures.loss(llama.model(), ops, IDS).backward();
+                    }
+                    adamW.step();
+                }
+                Map<String, float[]> after = run == 0 ? plain : plus;
+                tuned.trainableParameters().forEach((k, p) -> after.put(k, p.toFloatArray()));
+                if (run == 1) {
+                    tuned.trainableParameters().keySet().forEach(k -> assertEquals(
+                            k.contains("lora_A") ? 1 : ratio, tuned.learningRateScale(k), 0, k));
+                }
+            }
+        }
+        assertEquals(6, plain.size());
+        for (String k : plain.keySet()) {
+            double factor = k.contains("lora_A") ? 1 : ratio;
+            for (int i = 0; i < before.get(k).length; i++) {
+                double step = (double) plain.get(k)[i] - before.get(k)[i];
+                assertEquals(factor * step, (double) plus.get(k)[i] - before.get(k)[i],
+                        2e-6 * Math.max(1, Math.abs(before.get(k)[i])), k + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void withoutLoraPlusEveryParameterTrainsAtTheLearningRate() {
+        try (LoadedModel llama = Fixtures.load("llama3", ops)) {
+            LoraModel tuned = apply(llama.model(), Map.of("use_dora", true), 1);
+            tuned.trainableParameters().keySet()
+                    .forEach(k -> assertEquals(1, tuned.learningRateScale(k), 0, k));
         }
     }
 
