@@ -16,7 +16,7 @@
 #                  SEQS (512,2048)
 #   CROSS_ENTROPY  vocabulary sizes (32000,151936); CE_ROWS (512,2048)
 #   BLOCKS         hidden/heads/kvHeads/intermediate (768/12/12/2048,2048/16/4/5632); BLOCK_SEQ (512)
-#   TORCH_MALLOC   how PyTorch's CPU tensors get memory (see below): retain (default) or glibc
+#   TORCH_MALLOC   how PyTorch's CPU tensors get memory (see torch-env.sh): retain (default) or glibc
 #   QUICK=1        one short warm-up and measured iteration each: checks that everything runs,
 #                  the numbers mean nothing
 #
@@ -55,30 +55,8 @@ out="${KEEP_RESULTS:-$(mktemp -d)}"
 mkdir -p "$out"
 [[ -n "${KEEP_RESULTS:-}" ]] || trap 'rm -rf "$out"' EXIT
 
-# PyTorch takes every tensor from malloc and gives it back when freed. glibc serves blocks over
-# 32 MiB with mmap and unmaps them on free, so each call of a large op page-faults its memory in
-# again: up to half of PyTorch's time here goes to the kernel (cross-entropy 2048 x 32000: 227 ms
-# instead of 46). The JVM keeps its heap. For a like-for-like reference, PyTorch runs with an
-# allocator that keeps freed memory too: jemalloc with decay off when it is installed
-# (apt-get install libjemalloc2), else glibc told never to mmap or trim. TORCH_MALLOC=glibc runs
-# glibc's defaults instead.
-malloc_env=()
-case "${TORCH_MALLOC:-retain}" in
-    retain)
-        jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-        if [[ -f "$jemalloc" ]]; then
-            malloc_env=(LD_PRELOAD="$jemalloc" MALLOC_CONF=retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1)
-        else
-            echo "warning: no $jemalloc: PyTorch runs on glibc malloc without mmap and trimming" >&2
-            malloc_env=(MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824)
-        fi
-        ;;
-    glibc) ;;
-    *)
-        echo "TORCH_MALLOC is retain or glibc: $TORCH_MALLOC" >&2
-        exit 1
-        ;;
-esac
+# PyTorch's allocator, threads and OpenBLAS kernel: malloc_env and torch_env.
+source "$here/torch-env.sh"
 
 quick_jmh=()
 quick_torch=()
@@ -95,16 +73,12 @@ kiln() {
         -rf json -rff "$out/kiln-$name.json" >&2
 }
 
-# torch NAME GROUP VAR=VALUE... : torch_reference.py on the same cases, its JSON in $out.
-# PyTorch's intra-op threads are OpenMP, its BLAS OpenBLAS's pthreads: both get THREADS, and
-# OpenMP's workers sleep instead of spinning while OpenBLAS runs (OMP_WAIT_POLICY=PASSIVE).
-# OpenBLAS picks its kernel for the CPU it finds; this environment's OPENBLAS_CORETYPE (and
-# OPENBLAS_L2_SIZE) force an AVX2 Haswell one instead: unset both for the reference.
+# torch NAME GROUP VAR=VALUE... : torch_reference.py on the same cases, in torch-env.sh's
+# environment, its JSON in $out.
 torch() {
     local name="$1" group="$2"
     shift 2
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OMP_NUM_THREADS \
-        OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS="$threads" THREADS="$threads" "${malloc_env[@]}" "${quick_torch[@]}" "$@" \
+    torch_env "$threads" THREADS="$threads" "${quick_torch[@]}" "$@" \
         "$python" "$here/torch_reference.py" measure "$group" "$out/torch-$name.json"
 }
 

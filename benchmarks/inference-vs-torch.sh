@@ -22,7 +22,7 @@
 #   CHECKPOINT       the checkpoint directory (benchmarks/target/llama-150m, written by
 #                    llama_checkpoint.py when missing)
 #   KEEP_RESULTS=dir keeps every side's JSON; inference_report.py dir CHECKPOINT prints the table again
-#   TORCH_MALLOC     retain (default: jemalloc keeping freed memory) or glibc, as engine-vs-torch.sh
+#   TORCH_MALLOC     retain (default: jemalloc keeping freed memory) or glibc (see torch-env.sh)
 #   WAIT_QUIET=s     before each side, wait up to s seconds for the CPUs to be idle (under 8% busy
 #                    over 5 s): for a machine that others use in bursts (default 0, no wait)
 #
@@ -69,25 +69,8 @@ if [[ "${QUICK:-0}" == 1 ]]; then
     export WARMUP_ITERATIONS=1 MEASURED_ITERATIONS=1 BANDWIDTH_PASSES=2
 fi
 
-# As engine-vs-torch.sh: PyTorch gets an allocator that keeps freed memory, as the JVM keeps its
-# heap (jemalloc with decay off; else glibc told never to mmap or trim).
-malloc_env=()
-case "${TORCH_MALLOC:-retain}" in
-    retain)
-        jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-        if [[ -f "$jemalloc" ]]; then
-            malloc_env=(LD_PRELOAD="$jemalloc" MALLOC_CONF=retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1)
-        else
-            echo "warning: no $jemalloc: PyTorch runs on glibc malloc without mmap and trimming" >&2
-            malloc_env=(MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824)
-        fi
-        ;;
-    glibc) ;;
-    *)
-        echo "TORCH_MALLOC is retain or glibc: $TORCH_MALLOC" >&2
-        exit 1
-        ;;
-esac
+# PyTorch's allocator, threads and OpenBLAS kernel: malloc_env and torch_env.
+source "$here/torch-env.sh"
 
 # The same JVM for Kiln and jlama: a fixed, pre-touched heap (Kiln's CPU device keeps tensors on
 # it; jlama maps the checkpoint and keeps its working tensors off-heap).
@@ -100,13 +83,9 @@ run_java() {
     "$java" "$@" 2>&1 | { grep -v -e 'Using incubator modules' -e '^SLF4J' || true; } >&2
 }
 
-# torch_py ARGS... : torch_inference.py as engine-vs-torch.sh runs torch_reference.py: intra-op
-# OpenMP threads and OpenBLAS pthreads both THREADS, OpenMP's workers sleeping while OpenBLAS
-# runs, and OpenBLAS picking its own kernel (this environment's OPENBLAS_CORETYPE forces AVX2).
+# torch_py ARGS... : torch_inference.py in torch-env.sh's environment.
 torch_py() {
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OMP_NUM_THREADS \
-        OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS="$threads" "${malloc_env[@]}" \
-        "$python" "$here/torch_inference.py" "$@"
+    torch_env "$threads" "$python" "$here/torch_inference.py" "$@"
 }
 
 # sysbench's memory read test, as a third opinion on the bandwidth: THREADS threads each reading

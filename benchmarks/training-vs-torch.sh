@@ -24,7 +24,7 @@
 #   CHECKPOINT       the checkpoint directory (benchmarks/target/llama-150m, written by
 #                    llama_checkpoint.py when missing)
 #   KEEP_RESULTS=dir keeps every side's JSON; training_report.py dir prints the table again
-#   TORCH_MALLOC     retain (default: jemalloc keeping freed memory) or glibc, as engine-vs-torch.sh
+#   TORCH_MALLOC     retain (default: jemalloc keeping freed memory) or glibc (see torch-env.sh)
 #
 # Each round runs, per type, Kiln's side and right after it PyTorch's, each in its own process:
 # Kiln's is KilnTraining (kernel-core's Trainer, the loop of kiln pt/sft, with the full or the
@@ -68,25 +68,8 @@ if [[ "${QUICK:-0}" == 1 ]]; then
     export SEQ=64 WARMUP_STEPS=1 STEPS=2
 fi
 
-# As engine-vs-torch.sh: PyTorch gets an allocator that keeps freed memory, as the JVM keeps its
-# heap (jemalloc with decay off; else glibc told never to mmap or trim).
-malloc_env=()
-case "${TORCH_MALLOC:-retain}" in
-    retain)
-        jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-        if [[ -f "$jemalloc" ]]; then
-            malloc_env=(LD_PRELOAD="$jemalloc" MALLOC_CONF=retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1)
-        else
-            echo "warning: no $jemalloc: PyTorch runs on glibc malloc without mmap and trimming" >&2
-            malloc_env=(MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824)
-        fi
-        ;;
-    glibc) ;;
-    *)
-        echo "TORCH_MALLOC is retain or glibc: $TORCH_MALLOC" >&2
-        exit 1
-        ;;
-esac
+# PyTorch's allocator, threads and OpenBLAS kernel: malloc_env and torch_env.
+source "$here/torch-env.sh"
 
 # kiln TYPE OUT.json : KilnTraining in its own JVM, the incubator notice dropped.
 kiln() {
@@ -95,14 +78,9 @@ kiln() {
     [[ -f "$2" ]] || { echo "KilnTraining $1 wrote no $2" >&2; exit 1; }
 }
 
-# torch TYPE OUT.json : torch_training.py as engine-vs-torch.sh runs torch_reference.py: intra-op
-# OpenMP threads (torch.set_num_threads) and OpenBLAS pthreads both THREADS, OpenMP's workers
-# sleeping while OpenBLAS runs, and OpenBLAS picking its own kernel (this environment's
-# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE force an AVX2 one).
+# torch TYPE OUT.json : torch_training.py in torch-env.sh's environment.
 torch() {
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OMP_NUM_THREADS \
-        OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS="$threads" "${malloc_env[@]}" \
-        "$python" "$here/torch_training.py" "$1" "$2"
+    torch_env "$threads" "$python" "$here/torch_training.py" "$1" "$2"
 }
 
 for round in $(seq "$rounds"); do

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes src/test/resources/goldens/llama-2-gguf.json: the ids Hugging Face tokenizers gives for
-// the vocabulary inside fixtures/llama-2-gguf/llama-2-tiny-random.gguf, on the texts of
+// the vocabulary inside weights-gguf's test fixture llama-2-tiny-random.gguf, on the texts of
 // goldens/llama-2.json, and which of those texts tokenize differently from llama-2/tokenizer.json.
 //
 // The tokenizer is the one transformers makes of a GGUF "llama" vocabulary
@@ -142,7 +142,8 @@ function ggufLlamaTokenizerJson(metadata) {
 
 // ---- the golden ------------------------------------------------------------------------------
 
-const metadata = readGgufMetadata(path.join(resources, "fixtures/llama-2-gguf/llama-2-tiny-random.gguf"));
+const metadata = readGgufMetadata(path.join(moduleDir,
+  "../weights-gguf/src/test/resources/fixtures/llama-2-tiny-random.gguf"));
 const tokenizer = rust.Tokenizer.fromString(JSON.stringify(ggufLlamaTokenizerJson(metadata)));
 const llama2 = JSON.parse(fs.readFileSync(path.join(resources, "goldens/llama-2.json"), "utf8"));
 
@@ -168,7 +169,7 @@ for (const c of llama2.cases) {
 
 const out = {
   fixture: "llama-2-gguf",
-  source: "llama-2-gguf/llama-2-tiny-random.gguf (tokenizer.ggml.*), converted as transformers' GGUFLlamaConverter + LlamaTokenizerFast",
+  source: "weights-gguf's fixtures/llama-2-tiny-random.gguf (tokenizer.ggml.*), converted as transformers' GGUFLlamaConverter + LlamaTokenizerFast",
   golden: "rust (@anush008/tokenizers 0.6.0, tokenizers 0.22.2)",
   texts: "those of llama-2.json",
   differsFromLlama2: differs,

@@ -5,7 +5,7 @@
  * ...) and convert it to the standard {@link dev.kiln.api.data.Sample}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.kiln.api.data;
 
 import org.osgi.annotation.bundle.Export;

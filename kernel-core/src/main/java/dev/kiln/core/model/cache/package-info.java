@@ -10,7 +10,7 @@
  * API (kernel-api), so its version starts below 1.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package dev.kiln.core.model.cache;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.kiln.api.data.DatasetException;
 import dev.kiln.api.data.Row;
 import dev.kiln.api.data.RowReader;
+import dev.kiln.api.data.RowValues;
 import java.io.IOException;
 import java.io.Reader;
 import java.util.Map;
@@ -59,7 +60,7 @@ final class JsonArrayReader implements RowReader {
             String origin = display + ":" + parser.currentLocation().getLineNr() + " [" + index++ + "]";
             Object value = JsonValues.read(parser);
             if (!(value instanceof Map<?, ?>)) {
-                throw new DatasetException(origin, "expected a JSON object, found " + JsonValues.describe(value));
+                throw new DatasetException(origin, "expected a JSON object, found " + RowValues.describe(value));
             }
             return Optional.of(new Row((Map<String, Object>) value, origin));
         } catch (JsonProcessingException e) {

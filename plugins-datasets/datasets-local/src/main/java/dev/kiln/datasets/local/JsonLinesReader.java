@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.kiln.api.data.DatasetException;
 import dev.kiln.api.data.Row;
 import dev.kiln.api.data.RowReader;
+import dev.kiln.api.data.RowValues;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,7 @@ final class JsonLinesReader implements RowReader {
                         + parser.currentLocation().getColumnNr());
             }
             if (first != JsonToken.START_OBJECT) {
-                throw new DatasetException(origin, "expected a JSON object, found " + JsonValues.describe(value));
+                throw new DatasetException(origin, "expected a JSON object, found " + RowValues.describe(value));
             }
             return (Map<String, Object>) value;
         } catch (JsonProcessingException e) {

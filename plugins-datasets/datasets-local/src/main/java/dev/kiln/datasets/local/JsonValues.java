@@ -61,24 +61,4 @@ final class JsonValues {
             default -> throw new IOException("unexpected JSON token " + token);
         }
     }
-
-    /** "a JSON object", "an array", ... for messages. */
-    static String describe(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        if (value instanceof Map<?, ?>) {
-            return "an object";
-        }
-        if (value instanceof List<?>) {
-            return "an array";
-        }
-        if (value instanceof String) {
-            return "a string";
-        }
-        if (value instanceof Boolean) {
-            return "a boolean";
-        }
-        return "a number";
-    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.kiln.api.data.DatasetException;
 import dev.kiln.api.data.Row;
+import dev.kiln.api.data.RowValues;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,7 +90,7 @@ final class Fields {
             }
         }
         throw new DatasetException(row.origin(), "field 'label': expected true/false or 1/0, found "
-                + describe(value) + " " + value);
+                + RowValues.describe(value) + " " + value);
     }
 
     /** OpenAI tool schemas: an array of objects, or that array as JSON text (ms-swift's way). */
@@ -182,25 +183,6 @@ final class Fields {
 
     static DatasetException wrongType(String origin, String field, String expected, Object value) {
         return new DatasetException(origin, "field '" + field + "': expected " + expected + ", found "
-                + describe(value));
-    }
-
-    static String describe(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        if (value instanceof Map<?, ?>) {
-            return "an object";
-        }
-        if (value instanceof List<?>) {
-            return "an array";
-        }
-        if (value instanceof String) {
-            return "a string";
-        }
-        if (value instanceof Boolean) {
-            return "a boolean";
-        }
-        return "a number";
+                + RowValues.describe(value));
     }
 }

@@ -12,6 +12,7 @@ import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
 import dev.kiln.core.model.cache.CacheSpec;
 import dev.kiln.core.model.cache.ForwardCache;
+import dev.kiln.core.model.cache.MaskStrategy;
 import dev.kiln.core.model.cache.SlotKvCachePool;
 import dev.kiln.core.model.cache.UniformKvCache;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class Gpt2Model implements CausalLM {
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.dropoutSeed = seed;
         this.cacheSpec = new CacheSpec("gpt2", this, config.layers(), config.heads(),
-                config.headDim(), PaddingMask.forCache());
+                config.headDim(), MaskStrategy.segments("gpt2", 0));
         for (int layer = 0; layer < config.layers(); layer++) {
             String prefix = "transformer.h." + layer + ".";
             for (String module : Gpt2Parameters.CONV1D_MODULES) {
@@ -198,8 +199,7 @@ final class Gpt2Model implements CausalLM {
         long seed = dropoutSeed + forwards.getAndIncrement() * (2L * config.layers() + 1);
         try (TensorScope forward = ops.scope()) {
             Tensor mask = cache != null ? cache.mask(attentionMask, seq)
-                    : attentionMask == null ? null
-                    : PaddingMask.additive(ops, attentionMask, batch, seq, seq);
+                    : MaskStrategy.segmentMask("gpt2", ops, attentionMask, batch, seq, 0, 0);
             Tensor x = ops.add(ops.embedding(parameters.get("transformer.wte.weight"), inputIds),
                     ops.embedding(parameters.get("transformer.wpe.weight"), positions));
             x = ops.dropout(x, config.embeddingDropout(), seed);

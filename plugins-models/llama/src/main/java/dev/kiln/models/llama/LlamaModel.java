@@ -14,6 +14,7 @@ import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tensor.TensorScope;
 import dev.kiln.core.model.cache.CacheSpec;
 import dev.kiln.core.model.cache.ForwardCache;
+import dev.kiln.core.model.cache.MaskStrategy;
 import dev.kiln.core.model.cache.SlotKvCachePool;
 import dev.kiln.core.model.cache.UniformKvCache;
 import java.util.ArrayList;
@@ -67,7 +68,8 @@ final class LlamaModel implements CausalLM {
         this.modelConfig = modelConfig;
         this.config = config;
         this.cacheSpec = new CacheSpec(config.modelType(), this, config.layers(), config.kvHeads(),
-                config.headDim(), AttentionMasks.withWindow(config.slidingWindow()));
+                config.headDim(), MaskStrategy.segments(config.modelType(),
+                        config.slidingWindow()));
         ParameterFactory make = new ParameterFactory(init);
         int hidden = config.hiddenSize();
         embedTokens = make.weight("model.embed_tokens.weight", config.vocabSize(), hidden);
@@ -240,7 +242,8 @@ final class LlamaModel implements CausalLM {
         int seq = inputIds.shape().dim(1);
         try (TensorScope forward = ops.scope()) {
             Tensor mask = kv == null
-                    ? AttentionMasks.additive(ops, attentionMask, batch, seq, 0, config.slidingWindow())
+                    ? MaskStrategy.segmentMask(config.modelType(), ops, attentionMask, batch,
+                            seq, 0, config.slidingWindow())
                     : kv.mask(attentionMask, seq);
             Tensor x = ops.embedding(embedTokens, inputIds);
             for (int i = 0; i < layers.size(); i++) {

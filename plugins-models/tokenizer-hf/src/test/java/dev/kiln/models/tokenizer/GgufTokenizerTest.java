@@ -60,8 +60,14 @@ class GgufTokenizerTest {
         return factory;
     }
 
+    /** weights-gguf's copy of the fixture, read in place (provenance and license beside it). */
     static Path fixture() {
-        return Fixtures.resource("fixtures/llama-2-gguf/llama-2-tiny-random.gguf");
+        Path gguf = Path.of("../weights-gguf/src/test/resources/fixtures/llama-2-tiny-random.gguf")
+                .toAbsolutePath().normalize();
+        if (!Files.isRegularFile(gguf)) {
+            throw new IllegalStateException("missing fixture " + gguf);
+        }
+        return gguf;
     }
 
     @Test
