@@ -9,6 +9,7 @@ import dev.kiln.api.command.Invocation;
 import dev.kiln.api.command.OptionSpec;
 import dev.kiln.api.tuner.Tuner;
 import dev.kiln.core.backend.BackendRegistry;
+import dev.kiln.core.backend.LiveJobs;
 import dev.kiln.core.plugins.InstalledPlugins;
 import dev.kiln.core.generate.GenerationConfig;
 import dev.kiln.core.generate.SamplingParams;
@@ -44,13 +45,15 @@ public final class InferCommand implements Command {
     private final BackendRegistry backends;
     private final TensorEngine engine;
     private final InstalledPlugins plugins;
+    private final LiveJobs liveJobs;
 
     @Activate
     public InferCommand(@Reference BackendRegistry backends, @Reference TensorEngine engine,
-            @Reference InstalledPlugins plugins) {
+            @Reference InstalledPlugins plugins, @Reference LiveJobs liveJobs) {
         this.backends = backends;
         this.engine = engine;
         this.plugins = plugins;
+        this.liveJobs = liveJobs;
     }
 
     @Override
@@ -115,12 +118,20 @@ public final class InferCommand implements Command {
     public int run(Invocation in) throws Exception {
         Optional<AdapterDirectory> adapter = adapter(in);
         Path model = resolveModel(in, adapter);
-        Device device;
+        Device opened;
         try {
-            device = backends.open(in.option("--device", String.class).orElse(null));
+            opened = backends.open(in.option("--device", String.class).orElse(null));
         } catch (IllegalStateException e) {
             throw new CommandException("--device: " + e.getMessage());
         }
+        // A chat can last: as a job it can move to another backend between two tokens.
+        try (LiveJobs.Job job = liveJobs.start("infer " + model.getFileName(), opened)) {
+            return infer(in, adapter, model, job.device());
+        }
+    }
+
+    private int infer(Invocation in, Optional<AdapterDirectory> adapter, Path model, Device device)
+            throws Exception {
         SamplingParams params = samplingParams(in, model);
         TorchDtype dtype = TorchDtype.parse(in.require("--torch_dtype", String.class));
         try (ChatModel chat = plugins.chatModels().open(model, engine.on(device), dtype,
