@@ -30,11 +30,21 @@ public final class TinyAdapters {
      */
     public static Path write(Path directory, Map<String, LinearLayer> layers, long seed, int wrongIn)
             throws IOException {
+        return write(directory, layers, seed, wrongIn, false);
+    }
+
+    /**
+     * As {@link #write(Path, Map, long, int)}; with {@code dora}, a DoRA adapter: also a
+     * magnitude per output row ({@code lora_magnitude_vector}), drawn from [0.5, 1.5).
+     */
+    public static Path write(Path directory, Map<String, LinearLayer> layers, long seed, int wrongIn, boolean dora)
+            throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("adapter_config.json"), """
                 {"peft_type": "LORA", "r": 2, "lora_alpha": 4, "lora_dropout": 0.0, "bias": "none",
-                 "target_modules": ["q_proj", "v_proj", "down_proj", "lm_head"], "task_type": "CAUSAL_LM"}
-                """);
+                 "target_modules": ["q_proj", "v_proj", "down_proj", "lm_head"], "task_type": "CAUSAL_LM",
+                 "use_dora": %s}
+                """.formatted(dora));
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -46,6 +56,14 @@ public final class TinyAdapters {
             shapes.put(prefix + ".lora_A.weight", new int[] {2, in});
             tensors.put(prefix + ".lora_B.weight", gaussian(random, layer.outFeatures() * 2, 0.5));
             shapes.put(prefix + ".lora_B.weight", new int[] {layer.outFeatures(), 2});
+            if (dora) {
+                float[] magnitude = new float[layer.outFeatures()];
+                for (int i = 0; i < magnitude.length; i++) {
+                    magnitude[i] = (float) (0.5 + random.nextDouble());
+                }
+                tensors.put(prefix + ".lora_magnitude_vector", magnitude);
+                shapes.put(prefix + ".lora_magnitude_vector", new int[] {layer.outFeatures()});
+            }
         }
         writeSafetensors(directory.resolve("adapter_model.safetensors"), tensors, shapes);
         return directory;

@@ -1,21 +1,27 @@
 package dev.kiln.serving.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.model.CausalLM;
 import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tuner.Tuner;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The adapters served over one base model (multi-LoRA): each is loaded by its tuner
  * ({@link Tuner#load}) onto stand-ins of the base layers ({@link ZeroLinear}), so what the tuner
  * wraps around them computes the adapter's delta alone; the deltas are then kept, per layer, in
- * a {@link RoutedLinear} that the model runs instead of the base layer. The base model's
- * weights are shared and left as they are. Engine thread only.
+ * a {@link RoutedLinear} that the model runs instead of the base layer. DoRA adapters, which
+ * rescale the base output, load onto the base layers themselves and keep the difference. The
+ * base model's weights are shared and left as they are. Engine thread only.
  */
 final class Adapters {
 
@@ -45,9 +51,10 @@ final class Adapters {
     int load(Tuner tuner, Path directory) throws IOException {
         installRouters();
         int id = nextId++;
-        Map<String, ZeroLinear> standIns = new LinkedHashMap<>();
+        boolean additive = !scalesTheBase(directory);
+        Map<String, LinearLayer> standIns = new LinkedHashMap<>();
         routers.forEach((name, router) -> {
-            ZeroLinear standIn = new ZeroLinear(ops, router.base());
+            LinearLayer standIn = additive ? new ZeroLinear(ops, router.base()) : router.base();
             standIns.put(name, standIn);
             model.wrapLinear(name, current -> standIn);
         });
@@ -59,12 +66,71 @@ final class Adapters {
             for (Map.Entry<String, RoutedLinear> e : routers.entrySet()) {
                 LinearLayer now = model.linearLayers().get(e.getKey());
                 if (loaded && now != standIns.get(e.getKey())) {
-                    e.getValue().put(id, now);
+                    e.getValue().put(id, additive ? now : new Difference(ops, now, e.getValue().base()));
                 }
                 model.wrapLinear(e.getKey(), current -> e.getValue());
             }
         }
         return id;
+    }
+
+    /**
+     * Whether the adapter's layers rescale the base output rather than add to it: DoRA
+     * ({@code "use_dora": true}) multiplies {@code x Wᵀ} by its magnitude over the weight's norm,
+     * so its layer cannot run over a zero stand-in; it runs over the base itself and keeps
+     * {@code adapter(x) - base(x)}, at the cost of a second base product for its rows.
+     */
+    private static boolean scalesTheBase(Path directory) throws IOException {
+        Path config = directory.resolve("adapter_config.json");
+        if (!Files.isRegularFile(config)) {
+            return false; // the tuner reports what is missing
+        }
+        JsonNode useDora = JSON.readTree(config.toFile()).path("use_dora");
+        return useDora.isBoolean() && useDora.booleanValue();
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** An adapter layer's output less its base's: what it adds for the rows that use it. */
+    private record Difference(TensorOps ops, LinearLayer adapter, LinearLayer base) implements LinearLayer {
+        @Override
+        public Tensor forward(Tensor x) {
+            return ops.sub(adapter.forward(x), base.forward(x));
+        }
+
+        @Override
+        public int inFeatures() {
+            return base.inFeatures();
+        }
+
+        @Override
+        public int outFeatures() {
+            return base.outFeatures();
+        }
+
+        @Override
+        public Tensor weight() {
+            return base.weight();
+        }
+
+        @Override
+        public Optional<Tensor> bias() {
+            return base.bias();
+        }
+
+        @Override
+        public boolean fanInFanOut() {
+            return base.fanInFanOut();
+        }
+    }
+
+    /**
+     * Puts the base layers back in the model, as it was before the first adapter: another
+     * engine can serve it afterwards with routers of its own.
+     */
+    void close() {
+        routers.forEach((name, router) -> model.wrapLinear(name, current -> router.base()));
+        routers.clear();
     }
 
     /** Drops an adapter's deltas; rows must no longer use it. */

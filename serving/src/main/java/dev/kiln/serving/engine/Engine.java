@@ -329,6 +329,7 @@ public final class Engine implements AutoCloseable {
         }
         batch.failAll("the server is shutting down");
         pool.close();
+        adapters.close();
     }
 
     private static String describe(Throwable e) {

@@ -100,6 +100,31 @@ class MultiLoraTest {
     }
 
     @Test
+    void aDoraAdapterServedBesideALoraAndTheBaseAnswersAsItDoesAlone() throws Exception {
+        Path plainAdapter = writeAdapter(dir.resolve("plain"), 4);
+        Path doraAdapter = TinyAdapters.write(dir.resolve("dora"), served.loaded().model().linearLayers(), 5, -1, true);
+        SamplingParams greedy = SamplingParams.greedy().toBuilder().maxNewTokens(16).ignoreEos(true).build();
+        int[] base = alone(null, greedy);
+        int[] withLora = alone(plainAdapter, greedy);
+        int[] withDora = alone(doraAdapter, greedy);
+        assertFalse(Arrays.equals(base, withDora), "the DoRA adapter changes the answer");
+
+        try (Engine engine = new Engine(served.loaded().model(), ops, served.tokenizer(), 4, 128, 8,
+                new Metrics(4))) {
+            int plain = engine.loadAdapter(lora, plainAdapter);
+            int scaled = engine.loadAdapter(lora, doraAdapter);
+            List<Submission> mixed = new ArrayList<>();
+            for (int adapter : new int[] {scaled, Engine.BASE_MODEL, plain}) {
+                mixed.add(new Submission(prompt, List.of(greedy), 0, new LinkedBlockingQueue<>(), adapter));
+            }
+            engine.submit(mixed);
+            assertArrayEquals(withDora, tokens(mixed.get(0)), "DoRA in a mixed batch");
+            assertArrayEquals(base, tokens(mixed.get(1)), "the base model in a mixed batch");
+            assertArrayEquals(withLora, tokens(mixed.get(2)), "LoRA in a mixed batch");
+        }
+    }
+
+    @Test
     void anAdapterForAnotherModelIsRefusedAndLeavesTheModelServing() throws Exception {
         Path wrong = writeAdapter(dir.resolve("wrong"), 3, 16);
         SamplingParams greedy = SamplingParams.greedy().toBuilder().maxNewTokens(4).ignoreEos(true).build();
