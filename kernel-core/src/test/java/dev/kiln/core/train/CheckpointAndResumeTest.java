@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tuner.Tuner.TunedModel;
+import dev.kiln.api.weights.WeightFormat;
 import dev.kiln.api.weights.WeightSource;
 import dev.kiln.core.data.Batch;
 import dev.kiln.core.json.Json;
@@ -294,6 +295,62 @@ class CheckpointAndResumeTest {
         for (int i = 0; i < 4; i++) {
             assertEquals(whole.steps().get(5 + i).loss(), resumed.steps().get(i).loss(), 0);
         }
+    }
+
+    @Test
+    void aSaveThatFailsLeavesTheCheckpointsBeforeItIntactAndNoPartialDirectory() throws Exception {
+        Run whole = train(dir.resolve("whole"), 0, null, new StopRequest(), -1);
+        Path runDir = dir.resolve("full-disk");
+        // The second save's weights run out of space half-way, as a full disk does.
+        WeightFormat fullDisk = new WeightFormat() {
+            int writes;
+
+            @Override
+            public String name() {
+                return safetensors.name();
+            }
+
+            @Override
+            public boolean canOpen(Path location) {
+                return safetensors.canOpen(location);
+            }
+
+            @Override
+            public WeightSource open(Path location) throws IOException {
+                return safetensors.open(location);
+            }
+
+            @Override
+            public void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+                    throws IOException {
+                if (++writes > 2) { // the model and the optimizer of checkpoint-4 are the first two
+                    Files.write(file, new byte[100]);
+                    throw new IOException("No space left on device");
+                }
+                safetensors.write(file, tensors, metadata);
+            }
+        };
+        TinyLm model = TinyLm.random(ops, 20, 16, 2, 3);
+        TunedModel tuned = new FullTuning(model);
+        CheckpointWriter writer = new CheckpointWriter(runDir, tuned, new BaseModel(model.config().values(),
+                Optional.of(baseDirectory()), baseDirectory().toString()), fullDisk, ops, Map.of("model", "tiny"), 0, 11);
+        Trainer trainer = new Trainer(ops, model, tuned, data(), Optional.of(data()), arguments(0), 2, writer,
+                List.of(), new StopRequest());
+
+        IOException e = assertThrows(IOException.class, trainer::train);
+        assertTrue(e.getMessage().contains("cannot save " + runDir.resolve("checkpoint-8") + ": No space left on device"),
+                e.getMessage());
+        try (Stream<Path> left = Files.list(runDir)) {
+            assertEquals(List.of("checkpoint-4"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no checkpoint-8, no partial .checkpoint-8.tmp");
+        }
+        for (String file : List.of(CheckpointWriter.MODEL_WEIGHTS, CheckpointWriter.OPTIMIZER_FILE)) {
+            assertEquals(-1L, Files.mismatch(whole.runDir().resolve("checkpoint-4").resolve(file),
+                    runDir.resolve("checkpoint-4").resolve(file)), file + " of checkpoint-4 is whole");
+        }
+        // (trainer_state.json holds timings, so it is compared by what resuming reads from it)
+        assertEquals(4L, ((Number) json(runDir.resolve("checkpoint-4").resolve(CheckpointWriter.TRAINER_STATE_FILE))
+                .get("global_step")).longValue());
     }
 
     @Test
