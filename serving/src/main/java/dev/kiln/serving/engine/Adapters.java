@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The adapters served over one base model (multi-LoRA): each is loaded by its tuner
@@ -92,35 +91,19 @@ final class Adapters {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An adapter layer's output less its base's: what it adds for the rows that use it. */
-    private record Difference(TensorOps ops, LinearLayer adapter, LinearLayer base) implements LinearLayer {
+    private static final class Difference extends ShapedLikeBase {
+        private final TensorOps ops;
+        private final LinearLayer adapter;
+
+        Difference(TensorOps ops, LinearLayer adapter, LinearLayer base) {
+            super(base);
+            this.ops = ops;
+            this.adapter = adapter;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
             return ops.sub(adapter.forward(x), base.forward(x));
-        }
-
-        @Override
-        public int inFeatures() {
-            return base.inFeatures();
-        }
-
-        @Override
-        public int outFeatures() {
-            return base.outFeatures();
-        }
-
-        @Override
-        public Tensor weight() {
-            return base.weight();
-        }
-
-        @Override
-        public Optional<Tensor> bias() {
-            return base.bias();
-        }
-
-        @Override
-        public boolean fanInFanOut() {
-            return base.fanInFanOut();
         }
     }
 

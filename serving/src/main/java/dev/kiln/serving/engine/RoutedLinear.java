@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A base linear layer shared by several adapters, each row of a batch choosing its own (or
@@ -15,22 +14,17 @@ import java.util.Optional;
  * adds that adapter's delta on those rows only. The rows' adapters are the engine's
  * {@link AdapterRouting} for the forward being run; rows are a batch's first dimension.
  */
-final class RoutedLinear implements LinearLayer {
+final class RoutedLinear extends ShapedLikeBase {
 
     private final TensorOps ops;
-    private final LinearLayer base;
     private final AdapterRouting routing;
     /** Adapter id to the layer computing its delta (base output zero). */
     private final Map<Integer, LinearLayer> deltas = new HashMap<>();
 
     RoutedLinear(TensorOps ops, LinearLayer base, AdapterRouting routing) {
+        super(base);
         this.ops = ops;
-        this.base = base;
         this.routing = routing;
-    }
-
-    LinearLayer base() {
-        return base;
     }
 
     void put(int adapter, LinearLayer delta) {
@@ -76,30 +70,6 @@ final class RoutedLinear implements LinearLayer {
         return parts.size() == 1 ? parts.getFirst() : ops.concat(parts, 0);
     }
 
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Tensor weight() {
-        return base.weight();
-    }
-
-    @Override
-    public Optional<Tensor> bias() {
-        return base.bias();
-    }
-
-    @Override
-    public boolean fanInFanOut() {
-        return base.fanInFanOut();
-    }
 
     @Override
     public String toString() {

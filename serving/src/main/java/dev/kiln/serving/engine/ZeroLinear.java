@@ -5,7 +5,6 @@ import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
-import java.util.Optional;
 
 /**
  * A stand-in for a base layer while a tuner loads an adapter onto the model: it has the base
@@ -13,14 +12,13 @@ import java.util.Optional;
  * it computes the adapter's delta alone ({@code 0 + x Aᵀ Bᵀ · scaling} for LoRA). The base is
  * computed once for all rows by the {@link RoutedLinear} that holds these deltas.
  */
-final class ZeroLinear implements LinearLayer {
+final class ZeroLinear extends ShapedLikeBase {
 
     private final TensorOps ops;
-    private final LinearLayer base;
 
     ZeroLinear(TensorOps ops, LinearLayer base) {
+        super(base);
         this.ops = ops;
-        this.base = base;
     }
 
     @Override
@@ -28,30 +26,5 @@ final class ZeroLinear implements LinearLayer {
         int[] dims = x.shape().toArray();
         dims[dims.length - 1] = base.outFeatures();
         return ops.zeros(Shape.of(dims), DType.F32);
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Tensor weight() {
-        return base.weight();
-    }
-
-    @Override
-    public Optional<Tensor> bias() {
-        return base.bias();
-    }
-
-    @Override
-    public boolean fanInFanOut() {
-        return base.fanInFanOut();
     }
 }
