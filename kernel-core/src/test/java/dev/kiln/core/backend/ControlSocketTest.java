@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.api.backend.Backend;
-import dev.kiln.api.backend.BackendInfo;
-import dev.kiln.api.backend.BackendName;
 import dev.kiln.api.backend.Device;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.hal.tck.reference.ReferenceDevice;
@@ -23,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.osgi.framework.Constants;
 
 /**
  * A runtime's jobs reached from outside through its control socket, as {@code kiln backend}
@@ -109,18 +105,6 @@ class ControlSocketTest {
     }
 
     private void add(String name, Device device) {
-        BackendInfo info = BackendInfo.builder(name).build();
-        Backend backend = new Backend() {
-            @Override
-            public BackendInfo info() {
-                return info;
-            }
-
-            @Override
-            public Device open(int index) {
-                return device;
-            }
-        };
-        registry.addBackend(backend, Map.of(BackendName.PROPERTY, name, Constants.SERVICE_ID, (long) name.hashCode()));
+        FixedBackends.register(registry, name, 0, device);
     }
 }

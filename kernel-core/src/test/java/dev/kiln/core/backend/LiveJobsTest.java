@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.api.backend.Backend;
-import dev.kiln.api.backend.BackendInfo;
-import dev.kiln.api.backend.BackendName;
 import dev.kiln.api.backend.Device;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.hal.tck.reference.ReferenceDevice;
@@ -14,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.Constants;
 
 class LiveJobsTest {
 
@@ -23,7 +19,6 @@ class LiveJobsTest {
     private final LiveJobs jobs = new LiveJobs(registry, reported::add);
     private final ReferenceDevice cpu = new ReferenceDevice("cpu:0", 1L << 20);
     private final ReferenceDevice accelerator = new ReferenceDevice("opencl:0", 1L << 20);
-    private long nextId;
 
     @Test
     void useMovesEveryJobToTheNamedDeviceAndReportsIt() {
@@ -78,20 +73,6 @@ class LiveJobsTest {
     }
 
     private Map<String, Object> add(String name, int preference, Device device) {
-        BackendInfo info = BackendInfo.builder(name).preference(preference).build();
-        Backend backend = new Backend() {
-            @Override
-            public BackendInfo info() {
-                return info;
-            }
-
-            @Override
-            public Device open(int index) {
-                return device;
-            }
-        };
-        Map<String, Object> props = Map.of(BackendName.PROPERTY, name, Constants.SERVICE_ID, ++nextId);
-        registry.addBackend(backend, props);
-        return props;
+        return FixedBackends.register(registry, name, preference, device);
     }
 }
