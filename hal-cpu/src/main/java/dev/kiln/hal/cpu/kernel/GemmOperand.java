@@ -102,6 +102,39 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
      */
     abstract float dot(float[] a, int aAt, int at, int k);
 
+    /**
+     * The sixteen dots of four rows of a ({@code lda} apart from {@code aAt}) with the four
+     * stored rows at {@code at}, {@code at + ld}, ..., into out[4 * i + j]: each output one
+     * vector sum over k, its lanes added in a fixed tree, then the scalar tail, the order of
+     * {@link #dotOneSum}. Each vector of a and of the weight is loaded once for four products.
+     */
+    abstract void dots4x4(float[] a, int aAt, int lda, int at, int ld, int k, float[] out);
+
+    /** a[aAt, aAt+k) . the stored row at {@code at}, summed as each output of {@link #dots4x4}. */
+    abstract float dotOneSum(float[] a, int aAt, int at, int k);
+
+    /**
+     * The L floats at {@code at} added in the tree of {@link Lanes#sum} (lane i with lane i + half,
+     * halves down to one), so a sum read back from memory equals the one folded in registers.
+     * The floats are overwritten.
+     */
+    static float laneTreeSum(float[] lanes, int at) {
+        for (int half = L_FLOATS / 2; half >= 1; half /= 2) {
+            for (int i = at; i < at + half; i++) {
+                lanes[i] += lanes[i + half];
+            }
+        }
+        return lanes[at];
+    }
+
+    private static final int L_FLOATS = MicroKernel.SPECIES.length();
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L_FLOATS]);
+
+    /** This thread's scratch of one vector's floats. */
+    static float[] lanes() {
+        return LANES.get();
+    }
+
     /** The sum of v's lanes in a fixed order (see {@link Lanes}). */
     static float sumOfLanes(FloatVector v) {
         return Lanes.sum(v);

@@ -17,8 +17,10 @@ import java.util.Objects;
  * float32 exactly as it is packed, and everything after that is the float32 path, so a bf16
  * product equals, bit for bit, the float32 product of the widened inputs. C is always float32.
  *
- * <p>Two paths: up to {@link Gemv#MAX_ROWS} rows of op(A) by a B stored transposed (a linear
- * layer's weight while decoding) stream the weight once without packing ({@link Gemv}); every
+ * <p>Three paths: up to {@link Gemv#MAX_ROWS} rows of op(A) by a B stored transposed (a linear
+ * layer's weight while decoding) stream the weight once without packing ({@link Gemv}); up to
+ * {@link SmallBatchGemm#MAX_ROWS} rows take 4 x 4 tiles of dots, still unpacked
+ * ({@link SmallBatchGemm}); every
  * other product packs blocks of A and B for the register-blocked kernel ({@link BlockedSgemm}).
  *
  * <p>Results are deterministic: each element of C is summed by one thread in a fixed order,
@@ -85,6 +87,13 @@ public final class Sgemm {
         if (Gemv.takes(call)) {
             for (int t = 0; t < batchCount; t++) {
                 Gemv.multiply(call, call.a().offset() + t * strideA, call.b().offset() + t * strideB,
+                        call.cOff() + t * strideC, parallelism, tuning);
+            }
+            return;
+        }
+        if (SmallBatchGemm.takes(call)) {
+            for (int t = 0; t < batchCount; t++) {
+                SmallBatchGemm.multiply(call, call.a().offset() + t * strideA, call.b().offset() + t * strideB,
                         call.cOff() + t * strideC, parallelism, tuning);
             }
             return;
