@@ -38,7 +38,7 @@ public final class BackendCommand implements Command {
     @Override
     public CommandSpec spec() {
         return CommandSpec.summary("Show which backend each running job uses, or move them all to another one.")
-                .description("'kiln backend' lists the jobs of this runtime (served models, training runs), the "
+                .description("'kiln backend' lists the running jobs (served models, chats, training runs), the "
                         + "device each runs on and since when. 'kiln backend use DEVICE' (cpu, opencl, opencl:1) "
                         + "moves every job's model, caches and optimizer state there between two of its kernel "
                         + "calls; a job the device cannot hold stays where it was. It acts on the jobs of the "
