@@ -63,6 +63,8 @@ class LiveSwapTest {
                 assertMoved(backend(env, "use", "cpu"), "opencl:0", "cpu:0");
                 requests.awaitMore(2);
                 assertMoved(backend(env, "use", "opencl"), "cpu:0", "opencl:0");
+                assertTrue(get(chat.resolve("/health")).contains("\"devices\":{\"tiny\":\"opencl:0\"}"),
+                        "the server reports where it runs");
                 requests.awaitMore(3);
 
                 Files.delete(plugins.resolve("hal-opencl.jar"));
@@ -199,6 +201,10 @@ class LiveSwapTest {
             throw new AssertionError("no content in " + response.body());
         }
         return content.group(1);
+    }
+
+    private static String get(URI uri) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** One client sending the same greedy request over and over, noting anything unexpected. */

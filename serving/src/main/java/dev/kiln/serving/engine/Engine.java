@@ -102,6 +102,11 @@ public final class Engine implements AutoCloseable {
         return alive;
     }
 
+    /** The device the model computes on now ({@code cpu:0}, {@code opencl:0}): it moves with {@code kiln backend use}. */
+    public String device() {
+        return ops.device().name();
+    }
+
     public int runningSequences() {
         return runningSequences;
     }

@@ -33,6 +33,8 @@ public final class OpenAiApi {
                     boolean up = models.all().stream().allMatch(m -> m.engine().alive());
                     ObjectNode health = JsonNodeFactory.instance.objectNode();
                     health.put("status", up ? "ok" : "engine stopped");
+                    ObjectNode devices = health.putObject("devices");
+                    models.all().forEach(m -> devices.put(m.name(), m.engine().device()));
                     call.json(up ? 200 : 503, health);
                 })
                 .route("GET", "/metrics", call -> call.text(200, Metrics.CONTENT_TYPE, metrics.scrape()));

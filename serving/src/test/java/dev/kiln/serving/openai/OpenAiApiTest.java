@@ -272,7 +272,10 @@ class OpenAiApiTest {
     void theApiKeyIsRequiredOnTheApiOnly() {
         error(client.withKey(null).get("/v1/models"), 401, null, "invalid_api_key");
         error(client.withKey("sk-wrong").post(CHAT, chatRequest("x", 2)), 401, null, "invalid_api_key");
-        assertEquals(200, client.withKey(null).get("/health").status());
+        TestClient.Answer health = client.withKey(null).get("/health");
+        assertEquals(200, health.status());
+        assertEquals("ok", health.json().path("status").asText(), health.body());
+        assertTrue(health.json().path("devices").path("tiny").asText().matches("cpu:\\d+"), health.body());
         assertEquals(200, client.withKey(null).get("/metrics").status());
     }
 
