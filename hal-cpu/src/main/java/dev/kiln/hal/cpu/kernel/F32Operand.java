@@ -50,87 +50,13 @@ final class F32Operand extends GemmOperand {
         return d;
     }
 
+    @Override
+    FloatVector vectorAt(int at) {
+        return weights(at);
+    }
+
     private FloatVector weights(int at) {
         return FloatVector.fromArray(SPECIES, data, at);
-    }
-
-    @Override
-    void dots4x4(float[] a, int aAt, int lda, int at, int ld, int k, float[] out) {
-        int a1 = aAt + lda, a2 = a1 + lda, a3 = a2 + lda;
-        int w1 = at + ld, w2 = w1 + ld, w3 = w2 + ld;
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
-        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-        int p = 0;
-        for (; p + L <= k; p += L) {
-            FloatVector x0 = FloatVector.fromArray(SPECIES, a, aAt + p);
-            FloatVector x1 = FloatVector.fromArray(SPECIES, a, a1 + p);
-            FloatVector x2 = FloatVector.fromArray(SPECIES, a, a2 + p);
-            FloatVector x3 = FloatVector.fromArray(SPECIES, a, a3 + p);
-            FloatVector w = weights(at + p);
-            c00 = x0.fma(w, c00);
-            c10 = x1.fma(w, c10);
-            c20 = x2.fma(w, c20);
-            c30 = x3.fma(w, c30);
-            w = weights(w1 + p);
-            c01 = x0.fma(w, c01);
-            c11 = x1.fma(w, c11);
-            c21 = x2.fma(w, c21);
-            c31 = x3.fma(w, c31);
-            w = weights(w2 + p);
-            c02 = x0.fma(w, c02);
-            c12 = x1.fma(w, c12);
-            c22 = x2.fma(w, c22);
-            c32 = x3.fma(w, c32);
-            w = weights(w3 + p);
-            c03 = x0.fma(w, c03);
-            c13 = x1.fma(w, c13);
-            c23 = x2.fma(w, c23);
-            c33 = x3.fma(w, c33);
-        }
-        c00.intoArray(out, 0 * L);
-        c01.intoArray(out, 1 * L);
-        c02.intoArray(out, 2 * L);
-        c03.intoArray(out, 3 * L);
-        c10.intoArray(out, 4 * L);
-        c11.intoArray(out, 5 * L);
-        c12.intoArray(out, 6 * L);
-        c13.intoArray(out, 7 * L);
-        c20.intoArray(out, 8 * L);
-        c21.intoArray(out, 9 * L);
-        c22.intoArray(out, 10 * L);
-        c23.intoArray(out, 11 * L);
-        c30.intoArray(out, 12 * L);
-        c31.intoArray(out, 13 * L);
-        c32.intoArray(out, 14 * L);
-        c33.intoArray(out, 15 * L);
-        // Lanes summed from memory: sixteen vectors passed to a helper could be boxed.
-        for (int i = 0; i < 4; i++) {
-            for (int j = 0; j < 4; j++) {
-                int o = 4 * i + j;
-                out[o] = oneSumTail(a, aAt + i * lda, at + j * ld, p, k, laneTreeSum(out, o * L));
-            }
-        }
-    }
-
-    @Override
-    float dotOneSum(float[] a, int aAt, int at, int k) {
-        FloatVector sum = FloatVector.zero(SPECIES);
-        int p = 0;
-        for (; p + L <= k; p += L) {
-            sum = FloatVector.fromArray(SPECIES, a, aAt + p).fma(weights(at + p), sum);
-        }
-        float[] lanes = lanes();
-        sum.intoArray(lanes, 0);
-        return oneSumTail(a, aAt, at, p, k, laneTreeSum(lanes, 0));
-    }
-
-    /** d plus a[aAt + p..k) times the stored row's, one product at a time. */
-    private float oneSumTail(float[] a, int aAt, int at, int p, int k, float d) {
-        for (; p < k; p++) {
-            d = Math.fma(a[aAt + p], data[at + p], d);
-        }
-        return d;
     }
 
     @Override

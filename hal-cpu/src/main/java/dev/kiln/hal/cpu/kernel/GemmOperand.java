@@ -108,10 +108,87 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
      * vector sum over k, its lanes added in a fixed tree, then the scalar tail, the order of
      * {@link #dotOneSum}. Each vector of a and of the weight is loaded once for four products.
      */
-    abstract void dots4x4(float[] a, int aAt, int lda, int at, int ld, int k, float[] out);
+    final void dots4x4(float[] a, int aAt, int lda, int at, int ld, int k, float[] out) {
+        int a1 = aAt + lda, a2 = a1 + lda, a3 = a2 + lda;
+        int w1 = at + ld, w2 = w1 + ld, w3 = w2 + ld;
+        FloatVector z = FloatVector.zero(MicroKernel.SPECIES);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        int p = 0;
+        for (; p + L_FLOATS <= k; p += L_FLOATS) {
+            FloatVector x0 = FloatVector.fromArray(MicroKernel.SPECIES, a, aAt + p);
+            FloatVector x1 = FloatVector.fromArray(MicroKernel.SPECIES, a, a1 + p);
+            FloatVector x2 = FloatVector.fromArray(MicroKernel.SPECIES, a, a2 + p);
+            FloatVector x3 = FloatVector.fromArray(MicroKernel.SPECIES, a, a3 + p);
+            FloatVector w = vectorAt(at + p);
+            c00 = x0.fma(w, c00);
+            c10 = x1.fma(w, c10);
+            c20 = x2.fma(w, c20);
+            c30 = x3.fma(w, c30);
+            w = vectorAt(w1 + p);
+            c01 = x0.fma(w, c01);
+            c11 = x1.fma(w, c11);
+            c21 = x2.fma(w, c21);
+            c31 = x3.fma(w, c31);
+            w = vectorAt(w2 + p);
+            c02 = x0.fma(w, c02);
+            c12 = x1.fma(w, c12);
+            c22 = x2.fma(w, c22);
+            c32 = x3.fma(w, c32);
+            w = vectorAt(w3 + p);
+            c03 = x0.fma(w, c03);
+            c13 = x1.fma(w, c13);
+            c23 = x2.fma(w, c23);
+            c33 = x3.fma(w, c33);
+        }
+        c00.intoArray(out, 0 * L_FLOATS);
+        c01.intoArray(out, 1 * L_FLOATS);
+        c02.intoArray(out, 2 * L_FLOATS);
+        c03.intoArray(out, 3 * L_FLOATS);
+        c10.intoArray(out, 4 * L_FLOATS);
+        c11.intoArray(out, 5 * L_FLOATS);
+        c12.intoArray(out, 6 * L_FLOATS);
+        c13.intoArray(out, 7 * L_FLOATS);
+        c20.intoArray(out, 8 * L_FLOATS);
+        c21.intoArray(out, 9 * L_FLOATS);
+        c22.intoArray(out, 10 * L_FLOATS);
+        c23.intoArray(out, 11 * L_FLOATS);
+        c30.intoArray(out, 12 * L_FLOATS);
+        c31.intoArray(out, 13 * L_FLOATS);
+        c32.intoArray(out, 14 * L_FLOATS);
+        c33.intoArray(out, 15 * L_FLOATS);
+        // Lanes summed from memory: sixteen vectors passed to a helper could be boxed.
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                int o = 4 * i + j;
+                out[o] = oneSumTail(a, aAt + i * lda, at + j * ld, p, k, laneTreeSum(out, o * L_FLOATS));
+            }
+        }
+    }
+
 
     /** a[aAt, aAt+k) . the stored row at {@code at}, summed as each output of {@link #dots4x4}. */
-    abstract float dotOneSum(float[] a, int aAt, int at, int k);
+    final float dotOneSum(float[] a, int aAt, int at, int k) {
+        FloatVector sum = FloatVector.zero(MicroKernel.SPECIES);
+        int p = 0;
+        for (; p + L_FLOATS <= k; p += L_FLOATS) {
+            sum = FloatVector.fromArray(MicroKernel.SPECIES, a, aAt + p).fma(vectorAt(at + p), sum);
+        }
+        float[] lanes = lanes();
+        sum.intoArray(lanes, 0);
+        return oneSumTail(a, aAt, at, p, k, laneTreeSum(lanes, 0));
+    }
+
+    /** d plus a[aAt + p..k) times the stored row's, one product at a time. */
+    private float oneSumTail(float[] a, int aAt, int at, int p, int k, float d) {
+        for (; p < k; p++) {
+            d = Math.fma(a[aAt + p], valueAt(at + p), d);
+        }
+        return d;
+    }
+
+    /** The L stored values from {@code at} as floats (widened when stored narrower). */
+    abstract FloatVector vectorAt(int at);
 
     /**
      * The L floats at {@code at} added in the tree of {@link Lanes#sum} (lane i with lane i + half,
