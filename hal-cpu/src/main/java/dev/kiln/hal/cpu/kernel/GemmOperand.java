@@ -4,6 +4,8 @@ import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * An input matrix of a GEMM as its caller stores it (element type, offset, leading dimension,
@@ -141,6 +143,32 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
             c23 = x2.fma(w, c23);
             c33 = x3.fma(w, c33);
         }
+        if (L_FLOATS == 16) {
+            // The sixteen lane sums in registers: four stages fold each pair of vectors by 8, 4,
+            // 2 and 1 lanes, the pairs' halves side by side, so lane l ends with the whole sum
+            // of one accumulator, added in the order of Lanes.sum (its folds, by the same
+            // distances): the bits of dotOneSum's.
+            FloatVector f8_0 = c00.blend(c01, UPPER_8).add(c01.blend(c00, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_1 = c02.blend(c03, UPPER_8).add(c03.blend(c02, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_2 = c10.blend(c11, UPPER_8).add(c11.blend(c10, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_3 = c12.blend(c13, UPPER_8).add(c13.blend(c12, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_4 = c20.blend(c21, UPPER_8).add(c21.blend(c20, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_5 = c22.blend(c23, UPPER_8).add(c23.blend(c22, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_6 = c30.blend(c31, UPPER_8).add(c31.blend(c30, UPPER_8).rearrange(SWAP_8));
+            FloatVector f8_7 = c32.blend(c33, UPPER_8).add(c33.blend(c32, UPPER_8).rearrange(SWAP_8));
+            FloatVector f4_0 = f8_0.blend(f8_1, UPPER_4).add(f8_1.blend(f8_0, UPPER_4).rearrange(SWAP_4));
+            FloatVector f4_1 = f8_2.blend(f8_3, UPPER_4).add(f8_3.blend(f8_2, UPPER_4).rearrange(SWAP_4));
+            FloatVector f4_2 = f8_4.blend(f8_5, UPPER_4).add(f8_5.blend(f8_4, UPPER_4).rearrange(SWAP_4));
+            FloatVector f4_3 = f8_6.blend(f8_7, UPPER_4).add(f8_7.blend(f8_6, UPPER_4).rearrange(SWAP_4));
+            FloatVector f2_0 = f4_0.blend(f4_1, UPPER_2).add(f4_1.blend(f4_0, UPPER_2).rearrange(SWAP_2));
+            FloatVector f2_1 = f4_2.blend(f4_3, UPPER_2).add(f4_3.blend(f4_2, UPPER_2).rearrange(SWAP_2));
+            FloatVector f1_0 = f2_0.blend(f2_1, UPPER_1).add(f2_1.blend(f2_0, UPPER_1).rearrange(SWAP_1));
+            f1_0.intoArray(out, 16); // beside the 16 outputs: out holds 16 vectors' floats
+            for (int o = 0; o < 16; o++) {
+                out[o] = oneSumTail(a, aAt + (o / 4) * lda, at + (o % 4) * ld, p, k, out[16 + LANE_OF_OUTPUT[o]]);
+            }
+            return;
+        }
         c00.intoArray(out, 0 * L_FLOATS);
         c01.intoArray(out, 1 * L_FLOATS);
         c02.intoArray(out, 2 * L_FLOATS);
@@ -205,6 +233,35 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
     }
 
     private static final int L_FLOATS = MicroKernel.SPECIES.length();
+
+    // The in-register reduction of dots4x4 (16-lane vectors only): in stage d, UPPER_d marks the
+    // upper half of each group of 2d lanes and SWAP_d exchanges the two halves of each group.
+    private static final VectorMask<Float> UPPER_8 = upperHalves(8);
+    private static final VectorMask<Float> UPPER_4 = upperHalves(4);
+    private static final VectorMask<Float> UPPER_2 = upperHalves(2);
+    private static final VectorMask<Float> UPPER_1 = upperHalves(1);
+    private static final VectorShuffle<Float> SWAP_8 = swapHalves(8);
+    private static final VectorShuffle<Float> SWAP_4 = swapHalves(4);
+    private static final VectorShuffle<Float> SWAP_2 = swapHalves(2);
+    private static final VectorShuffle<Float> SWAP_1 = swapHalves(1);
+    /** Where the reduction leaves output o = 4 i + j of a tile. */
+    private static final int[] LANE_OF_OUTPUT = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+
+    private static VectorMask<Float> upperHalves(int d) {
+        boolean[] upper = new boolean[MicroKernel.SPECIES.length()];
+        for (int l = 0; l < upper.length; l++) {
+            upper[l] = l % (2 * d) >= d;
+        }
+        return VectorMask.fromArray(MicroKernel.SPECIES, upper, 0);
+    }
+
+    private static VectorShuffle<Float> swapHalves(int d) {
+        int[] from = new int[MicroKernel.SPECIES.length()];
+        for (int l = 0; l < from.length; l++) {
+            from[l] = l - l % (2 * d) + (l % (2 * d) + d) % (2 * d);
+        }
+        return VectorShuffle.fromArray(MicroKernel.SPECIES, from, 0);
+    }
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L_FLOATS]);
 
     /** This thread's scratch of one vector's floats. */

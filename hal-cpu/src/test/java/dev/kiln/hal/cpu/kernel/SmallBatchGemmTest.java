@@ -1,5 +1,6 @@
 package dev.kiln.hal.cpu.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,27 @@ class SmallBatchGemmTest {
         assertTrue(SmallBatchGemm.takes(RowsByWeightChecks.call(SmallBatchGemm.MAX_ROWS, 2, 2, x, true)));
         assertFalse(SmallBatchGemm.takes(RowsByWeightChecks.call(SmallBatchGemm.MAX_ROWS + 1, 2, 2, x, true)));
         assertFalse(SmallBatchGemm.takes(RowsByWeightChecks.call(8, 2, 2, x, false)));
+    }
+
+    @Test
+    void eachTileOutputIsTheBitsOfItsDotAlone() {
+        java.util.Random random = new java.util.Random(5);
+        for (int k : new int[] {1, 16, 100, 768}) {
+            float[] a = SgemmTest.randomArray(random, 4 * k + 3);
+            float[] w = SgemmTest.randomArray(random, 4 * (k + 2) + 1);
+            short[] w16 = new short[w.length];
+            for (int i = 0; i < w.length; i++) {
+                w16[i] = (short) (Float.floatToRawIntBits(w[i]) >>> 16);
+            }
+            for (GemmOperand weight : new GemmOperand[] {new F32Operand(w, 1, k + 2, true), new Bf16Operand(w16, 1, k + 2, true)}) {
+                float[] tile = new float[16 * MicroKernel.SPECIES.length()];
+                weight.dots4x4(a, 3, k, 1, k + 2, k, tile);
+                for (int o = 0; o < 16; o++) {
+                    float alone = weight.dotOneSum(a, 3 + (o / 4) * k, 1 + (o % 4) * (k + 2), k);
+                    assertEquals(Float.floatToRawIntBits(alone), Float.floatToRawIntBits(tile[o]), "k " + k + ", output " + o);
+                }
+            }
+        }
     }
 
     @Test
