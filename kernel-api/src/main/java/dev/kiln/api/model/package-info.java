@@ -5,7 +5,7 @@
  * tuners and quantizers attach.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.kiln.api.model;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.model.CausalLM;
 import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.model.WrappedLinearLayer;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import dev.kiln.api.tuner.Tuner;
@@ -91,7 +92,7 @@ final class Adapters {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An adapter layer's output less its base's: what it adds for the rows that use it. */
-    private static final class Difference extends ShapedLikeBase {
+    private static final class Difference extends WrappedLinearLayer {
         private final TensorOps ops;
         private final LinearLayer adapter;
 
@@ -103,7 +104,7 @@ final class Adapters {
 
         @Override
         public Tensor forward(Tensor x) {
-            return ops.sub(adapter.forward(x), base.forward(x));
+            return ops.sub(adapter.forward(x), base().forward(x));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.serving.engine;
 
 import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.model.WrappedLinearLayer;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import java.util.Map;
  * adds that adapter's delta on those rows only. The rows' adapters are the engine's
  * {@link AdapterRouting} for the forward being run; rows are a batch's first dimension.
  */
-final class RoutedLinear extends ShapedLikeBase {
+final class RoutedLinear extends WrappedLinearLayer {
 
     private final TensorOps ops;
     private final AdapterRouting routing;
@@ -37,7 +38,7 @@ final class RoutedLinear extends ShapedLikeBase {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = base.forward(x);
+        Tensor out = base().forward(x);
         int[] rows = routing.rows();
         if (deltas.isEmpty() || rows == null) {
             return out;
@@ -73,6 +74,6 @@ final class RoutedLinear extends ShapedLikeBase {
 
     @Override
     public String toString() {
-        return "routed " + deltas.keySet() + " over " + base;
+        return "routed " + deltas.keySet() + " over " + base();
     }
 }

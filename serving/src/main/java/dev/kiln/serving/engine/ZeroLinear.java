@@ -1,6 +1,7 @@
 package dev.kiln.serving.engine;
 
 import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.model.WrappedLinearLayer;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
@@ -12,7 +13,7 @@ import dev.kiln.api.tensor.TensorOps;
  * it computes the adapter's delta alone ({@code 0 + x Aᵀ Bᵀ · scaling} for LoRA). The base is
  * computed once for all rows by the {@link RoutedLinear} that holds these deltas.
  */
-final class ZeroLinear extends ShapedLikeBase {
+final class ZeroLinear extends WrappedLinearLayer {
 
     private final TensorOps ops;
 
@@ -24,7 +25,7 @@ final class ZeroLinear extends ShapedLikeBase {
     @Override
     public Tensor forward(Tensor x) {
         int[] dims = x.shape().toArray();
-        dims[dims.length - 1] = base.outFeatures();
+        dims[dims.length - 1] = outFeatures();
         return ops.zeros(Shape.of(dims), DType.F32);
     }
 }

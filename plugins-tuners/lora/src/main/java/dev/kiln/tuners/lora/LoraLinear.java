@@ -1,6 +1,7 @@
 package dev.kiln.tuners.lora;
 
 import dev.kiln.api.model.LinearLayer;
+import dev.kiln.api.model.WrappedLinearLayer;
 import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.GradMode;
 import dev.kiln.api.tensor.Tensor;
@@ -16,10 +17,9 @@ import java.util.Optional;
  * its own part). The base layer is used as it is; its weights are frozen by the tuner.
  */
 @SuppressWarnings("try") // the grad mode and scope act by being open
-sealed class LoraLinear implements LinearLayer permits DoraLinear {
+sealed class LoraLinear extends WrappedLinearLayer permits DoraLinear {
 
     final TensorOps ops;
-    private final LinearLayer base;
     private final Tensor a;
     private final Tensor b;
     private final float scaling;
@@ -34,6 +34,7 @@ sealed class LoraLinear implements LinearLayer permits DoraLinear {
      */
     LoraLinear(TensorOps ops, LinearLayer base, Tensor a, Tensor b, double scaling,
             double dropout, long dropoutSalt) {
+        super(base);
         int rank = a.shape().dim(0);
         if (a.shape().rank() != 2 || b.shape().rank() != 2 || a.shape().dim(1) != base.inFeatures()
                 || b.shape().dim(0) != base.outFeatures() || b.shape().dim(1) != rank) {
@@ -42,16 +43,11 @@ sealed class LoraLinear implements LinearLayer permits DoraLinear {
                     + base.outFeatures() + " (A [r, in], B [out, r])");
         }
         this.ops = ops;
-        this.base = base;
         this.a = a;
         this.b = b;
         this.scaling = (float) scaling;
         this.dropout = (float) dropout;
         this.dropoutSalt = dropoutSalt;
-    }
-
-    LinearLayer base() {
-        return base;
     }
 
     Tensor loraA() {
@@ -72,7 +68,7 @@ sealed class LoraLinear implements LinearLayer permits DoraLinear {
 
     @Override
     public Tensor forward(Tensor x) {
-        return ops.add(base.forward(x), loraOutput(dropped(x)));
+        return ops.add(base().forward(x), loraOutput(dropped(x)));
     }
 
     /** The adapter's input: {@code x} with LoRA dropout (the identity inside noGrad). */
@@ -114,15 +110,15 @@ sealed class LoraLinear implements LinearLayer permits DoraLinear {
      * {@link #fanInFanOut()}), as host values.
      */
     final float[] adaptedWeight() {
-        Tensor weight = base.weight();
-        int out = base.outFeatures();
-        int in = base.inFeatures();
+        Tensor weight = base().weight();
+        int out = base().outFeatures();
+        int in = base().inFeatures();
         float[] merged = weight.toFloatArray();
         float[] delta;
         try (GradMode off = ops.noGrad(); TensorScope scope = ops.scope()) {
             delta = ops.scale(ops.matmul(b, a, false), scaling).toFloatArray(); // [out, in]
         }
-        if (base.fanInFanOut()) {
+        if (base().fanInFanOut()) {
             for (int o = 0; o < out; o++) {
                 for (int i = 0; i < in; i++) {
                     merged[i * out + o] += delta[o * in + i];
@@ -138,38 +134,13 @@ sealed class LoraLinear implements LinearLayer permits DoraLinear {
 
     /** Replaces the base weight's values, rounded once to its dtype. */
     final void writeWeight(float[] values) {
-        ops.copyFrom(base.weight(), MemorySegment.ofArray(values), DType.F32);
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Tensor weight() {
-        return base.weight();
-    }
-
-    @Override
-    public boolean fanInFanOut() {
-        return base.fanInFanOut();
-    }
-
-    @Override
-    public Optional<Tensor> bias() {
-        return base.bias();
+        ops.copyFrom(base().weight(), MemorySegment.ofArray(values), DType.F32);
     }
 
     @Override
     public String toString() {
         return "LoRA(r=" + a.shape().dim(0) + ", scaling=" + scaling + ", dropout=" + dropout
-                + ") on " + base;
+                + ") on " + base();
     }
 
     /** SplitMix64's finalizer: spreads nearby inputs over all 64 bits. */
