@@ -165,19 +165,7 @@ class LoraTunerTest {
             assertEquals(List.of(), tuned.noWeightDecay());
             assertTrue(tuned.trainableParameters().containsKey(
                     "base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight"));
-            AdamW adamW = new AdamW(AdamW.Settings.defaults().withLearningRate(1e-2))
-                    .addGroup(List.copyOf(tuned.trainableParameters().values()), true);
-            List<Float> losses = new ArrayList<>();
-            for (int step = 0; step < 30; step++) {
-                try (TensorScope scope = ops.scope()) {
-                    Tensor loss = Fixtures.loss(model, ops, IDS);
-                    losses.add(loss.item());
-                    loss.backward();
-                }
-                adamW.step();
-                tuned.trainableParameters().values().forEach(Tensor::zeroGrad);
-                assertTrue(model.parameters().values().stream().allMatch(p -> p.grad().isEmpty()));
-            }
+            List<Float> losses = train(model, tuned, 30);
             assertTrue(losses.getLast() < losses.getFirst() * 0.5,
                     "LoRA learns the sequence: " + losses);
         }
@@ -339,18 +327,7 @@ class LoraTunerTest {
             Tensor magnitude = tuned.trainableParameters()
                     .get("base_model.model.transformer.h.0.mlp.c_fc.lora_magnitude_vector");
             float[] start = magnitude.toFloatArray();
-            AdamW adamW = new AdamW(AdamW.Settings.defaults().withLearningRate(1e-2))
-                    .addGroup(List.copyOf(tuned.trainableParameters().values()), true);
-            List<Float> losses = new ArrayList<>();
-            for (int step = 0; step < 20; step++) {
-                try (TensorScope scope = ops.scope()) {
-                    Tensor loss = Fixtures.loss(model, ops, IDS);
-                    losses.add(loss.item());
-                    loss.backward();
-                }
-                adamW.step();
-                tuned.trainableParameters().values().forEach(Tensor::zeroGrad);
-            }
+            List<Float> losses = train(model, tuned, 20);
             assertTrue(losses.getLast() < losses.getFirst() * 0.7, "DoRA learns: " + losses);
             assertFalse(java.util.Arrays.equals(start, magnitude.toFloatArray()), "m trains");
             float[] adapted = Fixtures.logits(model, ops, IDS);
@@ -426,5 +403,27 @@ class LoraTunerTest {
             sum += (a[i] - b[i]) * (double) (a[i] - b[i]);
         }
         return Math.sqrt(sum);
+    }
+
+    /**
+     * {@code steps} AdamW steps (lr 1e-2) of the tuned parameters on IDS; the losses. The frozen
+     * base never gets a gradient.
+     */
+    @SuppressWarnings("try")
+    private List<Float> train(CausalLM model, TunedModel tuned, int steps) {
+        AdamW adamW = new AdamW(AdamW.Settings.defaults().withLearningRate(1e-2))
+                .addGroup(List.copyOf(tuned.trainableParameters().values()), true);
+        List<Float> losses = new ArrayList<>();
+        for (int step = 0; step < steps; step++) {
+            try (TensorScope scope = ops.scope()) {
+                Tensor loss = Fixtures.loss(model, ops, IDS);
+                losses.add(loss.item());
+                loss.backward();
+            }
+            adamW.step();
+            tuned.trainableParameters().values().forEach(Tensor::zeroGrad);
+            assertTrue(model.parameters().values().stream().allMatch(p -> p.grad().isEmpty()));
+        }
+        return losses;
     }
 }
