@@ -139,6 +139,22 @@ class LiveSwapTest {
         }
     }
 
+    @Test
+    void backendWithNoRuntimeToReachSaysSoAndAnUnknownPidIsAnError() throws Exception {
+        Map<String, String> env = Map.of("KILN_RUN_DIR", dir.resolve("empty").toString());
+        KilnProcess.Result listed = backend(env);
+        assertEquals(0, listed.exitCode(), listed.output());
+        assertTrue(listed.output().contains("No job is running in this runtime or in another Kiln runtime of this user."),
+                listed.output());
+        KilnProcess.Result moved = backend(env, "--pid", "1", "use", "cpu");
+        assertEquals(1, moved.exitCode(), moved.output());
+        assertTrue(moved.output().contains("--pid 1: no Kiln runtime with running jobs has that process id"),
+                moved.output());
+        KilnProcess.Result wrong = backend(env, "move", "cpu");
+        assertEquals(2, wrong.exitCode(), wrong.output());
+        assertTrue(wrong.output().contains("expected 'kiln backend' or 'kiln backend use DEVICE'"), wrong.output());
+    }
+
     /** {@code kiln backend ARGS...} in its own process, reaching the runtimes through their sockets. */
     private static KilnProcess.Result backend(Map<String, String> env, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("backend"));
