@@ -192,7 +192,7 @@ public final class CpuDevice implements Device, AutoCloseable {
         CpuBuffer buffer = own(dst, "upload", "destination");
         Object array = buffer.array();
         long count = hostElements(src, buffer.dtype(), "upload");
-        requireRoom(dst, count, "upload");
+        dst.requireRoom(count, "upload");
         int n = (int) count;
         int at = (int) dst.offset();
         switch (array) {
@@ -209,7 +209,7 @@ public final class CpuDevice implements Device, AutoCloseable {
         CpuBuffer buffer = own(src, "download", "source");
         Object array = buffer.array();
         long count = hostElements(dst, buffer.dtype(), "download");
-        requireRoom(src, count, "download");
+        src.requireRoom(count, "download");
         int n = (int) count;
         int at = (int) src.offset();
         switch (array) {
@@ -229,8 +229,8 @@ public final class CpuDevice implements Device, AutoCloseable {
             throw new IllegalArgumentException(name + ": copy from " + from.dtype() + " to " + to.dtype()
                     + "; use Kernels.convert to change the dtype");
         }
-        requireRoom(src, n, "copy");
-        requireRoom(dst, n, "copy");
+        src.requireRoom(n, "copy");
+        dst.requireRoom(n, "copy");
         System.arraycopy(from.array(), (int) src.offset(), to.array(), (int) dst.offset(), (int) n);
     }
 
@@ -260,13 +260,6 @@ public final class CpuDevice implements Device, AutoCloseable {
         return buffer;
     }
 
-    /** Checks that {@code n} elements fit from the slice's offset. */
-    static void requireRoom(Slice slice, long n, String op) {
-        if (n < 0 || n > slice.available()) {
-            throw new IllegalArgumentException(op + ": needs " + n + " elements from offset " + slice.offset()
-                    + " of " + slice.buffer() + ", which has " + slice.available() + " there");
-        }
-    }
 
     private static long hostElements(MemorySegment host, DType dtype, String op) {
         if (host.byteSize() % dtype.byteSize() != 0) {

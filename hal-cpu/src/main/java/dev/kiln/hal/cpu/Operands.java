@@ -35,7 +35,7 @@ final class Operands {
     /** The buffer behind an operand of any stored dtype, with room for n elements. */
     CpuBuffer any(String operand, Slice slice, long n) {
         CpuBuffer buffer = device.own(slice, kernel, operand);
-        CpuDevice.requireRoom(slice, n, kernel + " " + operand);
+        slice.requireRoom(n, kernel + " " + operand);
         return buffer;
     }
 

@@ -206,7 +206,7 @@ public final class OpenClDevice implements Device, AutoCloseable {
         Objects.requireNonNull(src, "upload: source is null");
         OpenClBuffer buffer = own(dst, "upload", "destination");
         long count = hostElements(src, buffer.dtype(), "upload");
-        requireRoom(dst, count, "upload");
+        dst.requireRoom(count, "upload");
         long deviceOffset = dst.offset() * buffer.dtype().byteSize();
         transfer(src, (chunk, at) -> clEnqueueWriteBuffer(queue, buffer.memory(), true, deviceOffset + at,
                 chunk.byteSize(), Pointer.to(chunk.asByteBuffer()), 0, null, null), true, "upload");
@@ -217,7 +217,7 @@ public final class OpenClDevice implements Device, AutoCloseable {
         Objects.requireNonNull(dst, "download: destination is null");
         OpenClBuffer buffer = own(src, "download", "source");
         long count = hostElements(dst, buffer.dtype(), "download");
-        requireRoom(src, count, "download");
+        src.requireRoom(count, "download");
         long deviceOffset = src.offset() * buffer.dtype().byteSize();
         transfer(dst, (chunk, at) -> clEnqueueReadBuffer(queue, buffer.memory(), true, deviceOffset + at,
                 chunk.byteSize(), Pointer.to(chunk.asByteBuffer()), 0, null, null), false, "download");
@@ -232,8 +232,8 @@ public final class OpenClDevice implements Device, AutoCloseable {
             throw new IllegalArgumentException(name + ": copy from " + from.dtype() + " to " + to.dtype()
                     + "; use Kernels.convert to change the dtype");
         }
-        requireRoom(src, n, "copy");
-        requireRoom(dst, n, "copy");
+        src.requireRoom(n, "copy");
+        dst.requireRoom(n, "copy");
         int size = from.dtype().byteSize();
         long source = src.offset() * size;
         long target = dst.offset() * size;
@@ -390,13 +390,6 @@ public final class OpenClDevice implements Device, AutoCloseable {
         return buffer;
     }
 
-    /** Checks that {@code n} elements fit from the slice's offset. */
-    static void requireRoom(Slice slice, long n, String op) {
-        if (n < 0 || n > slice.available()) {
-            throw new IllegalArgumentException(op + ": needs " + n + " elements from offset " + slice.offset()
-                    + " of " + slice.buffer() + ", which has " + slice.available() + " there");
-        }
-    }
 
     // ---- host transfers ----------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ final class Operands {
     /** An operand of any stored dtype with room for n elements. */
     OpenClBuffer any(String operand, Slice slice, long n) {
         OpenClBuffer buffer = device.own(slice, kernel, operand);
-        OpenClDevice.requireRoom(slice, n, kernel + " " + operand);
+        slice.requireRoom(n, kernel + " " + operand);
         return buffer;
     }
 

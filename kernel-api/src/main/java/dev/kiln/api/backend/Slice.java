@@ -25,4 +25,17 @@ public record Slice(DeviceBuffer buffer, long offset) {
     public long available() {
         return buffer.elements() - offset;
     }
+
+    /**
+     * Checks that {@code n} elements fit from the offset, for backends validating an operand.
+     *
+     * @param what the op and operand, for the message ("copy", "gemm a")
+     * @throws IllegalArgumentException naming both sizes when they do not
+     */
+    public void requireRoom(long n, String what) {
+        if (n < 0 || n > available()) {
+            throw new IllegalArgumentException(what + ": needs " + n + " elements from offset " + offset
+                    + " of " + buffer + ", which has " + available() + " there");
+        }
+    }
 }

@@ -106,7 +106,7 @@ public final class ReferenceDevice implements Device {
     public void upload(MemorySegment src, Slice dst) {
         ReferenceBuffer buffer = own(dst, "upload", "destination");
         long n = wholeElements(src, buffer.dtype(), "upload");
-        requireRoom(dst, n, "upload");
+        dst.requireRoom(n, "upload");
         for (long i = 0; i < n; i++) {
             long at = dst.offset() + i;
             switch (buffer.dtype()) {
@@ -125,7 +125,7 @@ public final class ReferenceDevice implements Device {
     public void download(Slice src, MemorySegment dst) {
         ReferenceBuffer buffer = own(src, "download", "source");
         long n = wholeElements(dst, buffer.dtype(), "download");
-        requireRoom(src, n, "download");
+        src.requireRoom(n, "download");
         for (long i = 0; i < n; i++) {
             long at = src.offset() + i;
             switch (buffer.dtype()) {
@@ -147,8 +147,8 @@ public final class ReferenceDevice implements Device {
             throw new IllegalArgumentException(name + ": copy from " + from.dtype() + " to " + to.dtype()
                     + "; use Kernels.convert to change the dtype");
         }
-        requireRoom(src, n, "copy");
-        requireRoom(dst, n, "copy");
+        src.requireRoom(n, "copy");
+        dst.requireRoom(n, "copy");
         from.copyTo(src.offset(), to, dst.offset(), n);
     }
 
@@ -170,13 +170,6 @@ public final class ReferenceDevice implements Device {
         return buffer;
     }
 
-    /** Checks that {@code n} elements fit from the slice's offset. */
-    void requireRoom(Slice slice, long n, String op) {
-        if (n < 0 || n > slice.available()) {
-            throw new IllegalArgumentException(op + ": needs " + n + " elements from offset " + slice.offset()
-                    + " of " + slice.buffer() + ", which has " + slice.available() + " there");
-        }
-    }
 
     private static long wholeElements(MemorySegment host, DType dtype, String op) {
         if (host.byteSize() % dtype.byteSize() != 0) {

@@ -412,8 +412,8 @@ public final class ReferenceKernels implements Kernels {
     public void convert(Slice src, Slice dst, long n) {
         ReferenceBuffer from = device.own(src, "convert", "src");
         ReferenceBuffer to = device.own(dst, "convert", "dst");
-        device.requireRoom(src, n, "convert src");
-        device.requireRoom(dst, n, "convert dst");
+        src.requireRoom(n, "convert src");
+        dst.requireRoom(n, "convert dst");
         boolean integers = !from.dtype().isFloatingPoint() && !to.dtype().isFloatingPoint();
         // Read everything first, so that src and dst may overlap.
         long[] exact = integers ? new long[(int) n] : null;
@@ -494,7 +494,7 @@ public final class ReferenceKernels implements Kernels {
                 throw new IllegalArgumentException(name + ": " + operand + " must hold integers, not "
                         + buffer.dtype());
             }
-            device.requireRoom(slice, n, name + " " + operand);
+            slice.requireRoom(n, name + " " + operand);
             int[] values = new int[(int) n];
             for (int i = 0; i < values.length; i++) {
                 values[i] = Math.toIntExact(buffer.getLong(slice.offset() + i));
@@ -518,7 +518,7 @@ public final class ReferenceKernels implements Kernels {
                 throw new IllegalArgumentException(name + ": " + operand + " must be floating point, not "
                         + buffer.dtype());
             }
-            device.requireRoom(slice, n, name + " " + operand);
+            slice.requireRoom(n, name + " " + operand);
             return buffer;
         }
     }
