@@ -16,6 +16,23 @@ inline long kv_at(int b, int j, int g, int kvCapacity, int kvHeads, int headDim)
     return (((long) b * kvCapacity + j) * kvHeads + g) * headDim;
 }
 
+// A query-per-work-item kernel's place: work-groups cover (batch, head, block of
+// get_local_size(0) queries); b, h, the kv head g it reads, the group's first query and the item's
+// query i (maybe >= seqQ in the last block: such items only help load tiles).
+typedef struct { int b; int h; int g; int first; int i; } QueryItem;
+
+inline QueryItem query_item(int seqQ, int heads, int kvHeads) {
+    const int queriesPerGroup = get_local_size(0);
+    const int blocks = (seqQ + queriesPerGroup - 1) / queriesPerGroup;
+    QueryItem item;
+    item.h = (get_group_id(0) / blocks) % heads;
+    item.b = get_group_id(0) / blocks / heads;
+    item.g = item.h / (heads / kvHeads);
+    item.first = get_group_id(0) % blocks * queriesPerGroup;
+    item.i = item.first + get_local_id(0);
+    return item;
+}
+
 // Keys j0 .. j0 + count - 1 of kv head g into a local tile, rows HD apart.
 inline void load_rows(__local float* tile, __global const float* src, int b, int j0, int count, int g,
         int kvCapacity, int kvHeads, int headDim) {
@@ -35,13 +52,8 @@ __kernel void attention_forward(__global const float* q, long qOff, __global con
         float scale, int causal, int queryOffset) {
     __local float keys[BK * HD];
     __local float values[BK * HD];
-    const int queriesPerGroup = get_local_size(0);
-    const int blocks = (seqQ + queriesPerGroup - 1) / queriesPerGroup;
-    const int block = get_group_id(0) % blocks;
-    const int h = (get_group_id(0) / blocks) % heads;
-    const int b = get_group_id(0) / blocks / heads;
-    const int g = h / (heads / kvHeads);
-    const int i = block * queriesPerGroup + get_local_id(0);
+    const QueryItem item = query_item(seqQ, heads, kvHeads);
+    const int b = item.b, h = item.h, g = item.g, i = item.i;
     const bool active = i < seqQ;
     q += qOff;
     k += kOff;
@@ -55,7 +67,7 @@ __kernel void attention_forward(__global const float* q, long qOff, __global con
     }
     float top = -INFINITY;
     float sum = 0.0f;
-    int lastQuery = min(seqQ, (block + 1) * queriesPerGroup) - 1;
+    int lastQuery = min(seqQ, item.first + (int) get_local_size(0)) - 1;
     int keysNeeded = causal ? min(seqK, queryOffset + lastQuery + 1) : seqK;
     for (int j0 = 0; j0 < keysNeeded; j0 += BK) {
         int count = min(BK, keysNeeded - j0);
@@ -139,13 +151,8 @@ __kernel void attention_backward_dq(__global const float* q, long qOff, __global
         float scale, int causal, int queryOffset) {
     __local float keys[BK * HD];
     __local float values[BK * HD];
-    const int queriesPerGroup = get_local_size(0);
-    const int blocks = (seqQ + queriesPerGroup - 1) / queriesPerGroup;
-    const int block = get_group_id(0) % blocks;
-    const int h = (get_group_id(0) / blocks) % heads;
-    const int b = get_group_id(0) / blocks / heads;
-    const int g = h / (heads / kvHeads);
-    const int i = block * queriesPerGroup + get_local_id(0);
+    const QueryItem item = query_item(seqQ, heads, kvHeads);
+    const int b = item.b, h = item.h, g = item.g, i = item.i;
     const bool active = i < seqQ;
     q += qOff;
     k += kOff;
@@ -163,7 +170,7 @@ __kernel void attention_backward_dq(__global const float* q, long qOff, __global
         gradOut[d] = active ? dOut[dOutOff + at + d] : 0.0f;
         grad[d] = 0.0f;
     }
-    int lastQuery = min(seqQ, (block + 1) * queriesPerGroup) - 1;
+    int lastQuery = min(seqQ, item.first + (int) get_local_size(0)) - 1;
     int keysNeeded = causal ? min(seqK, queryOffset + lastQuery + 1) : seqK;
     for (int j0 = 0; j0 < keysNeeded; j0 += BK) {
         int count = min(BK, keysNeeded - j0);
