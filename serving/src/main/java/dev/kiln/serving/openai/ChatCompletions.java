@@ -114,16 +114,8 @@ final class ChatCompletions implements HttpApi.Handler {
         }
 
         private ObjectNode chunk(int index, ObjectNode delta, ObjectNode logprobs, String finishReason) {
-            ObjectNode chunk = GenerationRun.head(id, "chat.completion.chunk", created, model);
-            ObjectNode choice = chunk.putArray("choices").addObject();
-            choice.put("index", index);
-            choice.set("delta", delta);
-            choice.set("logprobs", logprobs);
-            choice.put("finish_reason", finishReason);
-            if (includeUsage) {
-                chunk.putNull("usage");
-            }
-            return chunk;
+            return GenerationRun.choiceChunk(id, "chat.completion.chunk", created, model, includeUsage, index,
+                    choice -> choice.set("delta", delta), logprobs, finishReason);
         }
     }
 }

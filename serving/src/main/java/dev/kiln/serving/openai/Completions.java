@@ -127,16 +127,8 @@ final class Completions implements HttpApi.Handler {
         }
 
         private ObjectNode chunk(int index, String text, ObjectNode logprobs, String finishReason) {
-            ObjectNode chunk = GenerationRun.head(id, "text_completion", created, model);
-            ObjectNode choice = chunk.putArray("choices").addObject();
-            choice.put("index", index);
-            choice.put("text", text);
-            choice.set("logprobs", logprobs);
-            choice.put("finish_reason", finishReason);
-            if (includeUsage) {
-                chunk.putNull("usage");
-            }
-            return chunk;
+            return GenerationRun.choiceChunk(id, "text_completion", created, model, includeUsage, index,
+                    choice -> choice.put("text", text), logprobs, finishReason);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One request's generation: a submission per prompt, all reporting to one queue, their choices
@@ -157,6 +158,25 @@ final class GenerationRun {
         head.put("created", created);
         head.put("model", model);
         return head;
+    }
+
+    /**
+     * One streamed chunk with one choice: {@code index}, what {@code content} puts in (a chat's
+     * {@code delta}, a completion's {@code text}), {@code logprobs} and {@code finish_reason}; a
+     * null {@code usage} too when the stream asked for usage (OpenAI sends it on every chunk).
+     */
+    static ObjectNode choiceChunk(String id, String object, long created, String model, boolean includeUsage,
+            int index, Consumer<ObjectNode> content, ObjectNode logprobs, String finishReason) {
+        ObjectNode chunk = head(id, object, created, model);
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", index);
+        content.accept(choice);
+        choice.set("logprobs", logprobs);
+        choice.put("finish_reason", finishReason);
+        if (includeUsage) {
+            chunk.putNull("usage");
+        }
+        return chunk;
     }
 
     /** The closing chunk of a stream that asked for {@code stream_options.include_usage}. */
