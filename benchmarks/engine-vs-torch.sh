@@ -43,17 +43,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 python=/usr/bin/python3
 jar="$here/target/benchmarks.jar"
 
-if [[ ! -f "$jar" ]]; then
-    echo "no $jar: build it first (see $here/README.md)" >&2
-    exit 1
-fi
-read -r load _ < /proc/loadavg
-if awk -v l="$load" -v t="$threads" 'BEGIN { exit !(l > 0.5 * t) }'; then
-    echo "warning: load average $load on $(nproc) cores before starting: expect noisy numbers" >&2
-fi
-out="${KEEP_RESULTS:-$(mktemp -d)}"
-mkdir -p "$out"
-[[ -n "${KEEP_RESULTS:-}" ]] || trap 'rm -rf "$out"' EXIT
+source "$here/run-start.sh"
 
 # PyTorch's allocator, threads and OpenBLAS kernel: malloc_env and torch_env.
 source "$here/torch-env.sh"

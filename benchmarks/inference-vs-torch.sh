@@ -46,21 +46,11 @@ python=/usr/bin/python3
 jar="$here/target/benchmarks.jar"
 export CHECKPOINT="${CHECKPOINT:-$here/target/llama-150m}"
 
-if [[ ! -f "$jar" ]]; then
-    echo "no $jar: build it first (see $here/README.md)" >&2
-    exit 1
-fi
+source "$here/run-start.sh"
 if [[ ! -f "$CHECKPOINT/prompt.json" ]]; then
     echo "== writing the checkpoint to $CHECKPOINT" >&2
     "$python" "$here/llama_checkpoint.py" "$CHECKPOINT" >&2
 fi
-read -r load _ < /proc/loadavg
-if awk -v l="$load" -v t="$threads" 'BEGIN { exit !(l > 0.5 * t) }'; then
-    echo "warning: load average $load on $(nproc) cores before starting: expect noisy numbers" >&2
-fi
-out="${KEEP_RESULTS:-$(mktemp -d)}"
-mkdir -p "$out"
-[[ -n "${KEEP_RESULTS:-}" ]] || trap 'rm -rf "$out"' EXIT
 
 # Every side reads these from the environment (InferenceSettings, torch_inference.py).
 export THREADS="$threads"
