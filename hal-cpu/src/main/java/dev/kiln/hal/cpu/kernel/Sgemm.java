@@ -87,7 +87,7 @@ public final class Sgemm {
         if (Gemv.takes(call)) {
             for (int t = 0; t < batchCount; t++) {
                 Gemv.multiply(call, call.a().offset() + t * strideA, call.b().offset() + t * strideB,
-                        call.cOff() + t * strideC, parallelism, tuning);
+                        call.cOff() + t * strideC, parallelism);
             }
             return;
         }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class GemvTest {
 
     private static final Parallelism TWO_THREADS = Parallelism.fixed(2);
-    private static final int[][] N_K = {{1, 1}, {3, 15}, {4, 16}, {5, 17}, {67, 100}, {131, 257}, {200, 33}};
+    private static final int[][] N_K = {{1, 1}, {3, 15}, {4, 16}, {5, 17}, {67, 100}, {131, 257}, {200, 33},
+            {600, 300}}; // the last one large enough to be spread over threads
 
     @AfterAll
     static void stopThreads() {
