@@ -55,11 +55,13 @@ if [[ "${QUICK:-0}" == 1 ]]; then
     quick_torch=(WARMUP_ITERATIONS=1 MEASURED_ITERATIONS=1)
 fi
 
-# kiln NAME BENCHMARK -p ... : one JMH run, its JSON in $out.
+# kiln NAME BENCHMARK -p ... : one JMH run, its JSON in $out; the forks on transparent huge
+# pages, as bin/kiln runs (and torch-env.sh gives PyTorch's memory).
 kiln() {
     local name="$1"
     shift
     "$java" --add-modules jdk.incubator.vector -jar "$jar" "$@" -p threads="$threads" "${quick_jmh[@]}" \
+        -jvmArgsPrepend -XX:+UseTransparentHugePages \
         -rf json -rff "$out/kiln-$name.json" >&2
 }
 

@@ -63,9 +63,10 @@ fi
 source "$here/torch-env.sh"
 
 # The same JVM for Kiln and jlama: a fixed, pre-touched heap (Kiln's CPU device keeps tensors on
-# it; jlama maps the checkpoint and keeps its working tensors off-heap).
+# it; jlama maps the checkpoint and keeps its working tensors off-heap), on transparent huge pages
+# as bin/kiln asks for them (and torch-env.sh for PyTorch's memory).
 java_flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-    --sun-misc-unsafe-memory-access=allow -Xms6g -Xmx6g -XX:+AlwaysPreTouch)
+    --sun-misc-unsafe-memory-access=allow -Xms6g -Xmx6g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages)
 
 # run_java ARGS... : a JVM with its notices dropped: the incubator warning, and SLF4J's note that
 # jlama's logging has no provider here.

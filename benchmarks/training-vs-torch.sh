@@ -61,9 +61,10 @@ fi
 # PyTorch's allocator, threads and OpenBLAS kernel: malloc_env and torch_env.
 source "$here/torch-env.sh"
 
-# kiln TYPE OUT.json : KilnTraining in its own JVM, the incubator notice dropped.
+# kiln TYPE OUT.json : KilnTraining in its own JVM (on transparent huge pages, as bin/kiln runs
+# it), the incubator notice dropped.
 kiln() {
-    "$java" --add-modules jdk.incubator.vector -Xmx"${KILN_HEAP:-6g}" -cp "$jar" \
+    "$java" --add-modules jdk.incubator.vector -Xmx"${KILN_HEAP:-6g}" -XX:+UseTransparentHugePages -cp "$jar" \
         dev.kiln.benchmarks.training.KilnTraining "$1" "$2" 2>&1 | { grep -v 'Using incubator modules' || true; } >&2
     [[ -f "$2" ]] || { echo "KilnTraining $1 wrote no $2" >&2; exit 1; }
 }
