@@ -7,7 +7,7 @@ peak memory.
 
 Environment (training-vs-torch.sh sets the same for Kiln's side, KilnTraining): CHECKPOINT (the
 directory llama_checkpoint.py wrote), THREADS (2), SEQ (512 tokens: batch 1, the first SEQ ids of
-prompt.json, loss on every token), WARMUP_STEPS (3, not measured), STEPS (10, measured),
+prompt.json, loss on every token), WARMUP_STEPS (12, not measured), STEPS (10, measured),
 TORCH_FOREACH (1: AdamW's multi-tensor implementation, the faster here; 0: its per-parameter loop,
 torch 1.13's default).
 
@@ -216,7 +216,7 @@ def main(train_type, out):
     torch.set_num_threads(threads)
     info = torch_reference.openblas_info()
     checkpoint = os.environ.get("CHECKPOINT", os.path.join(os.path.dirname(__file__), "target", "llama-150m"))
-    seq, warmup_steps, steps = env_int("SEQ", 512), env_int("WARMUP_STEPS", 3), env_int("STEPS", 10)
+    seq, warmup_steps, steps = env_int("SEQ", 512), env_int("WARMUP_STEPS", 12), env_int("STEPS", 10)
     foreach = env_int("TORCH_FOREACH", 1) == 1
     with open(os.path.join(checkpoint, "prompt.json")) as f:
         ids = torch.tensor(json.load(f)["token_ids"][:seq]).unsqueeze(0)

@@ -14,7 +14,7 @@
 #   THREADS          threads for both sides (default 2)
 #   TYPES            full, lora (both; comma-separated)
 #   SEQ              tokens per step, batch 1, no accumulation (512)
-#   WARMUP_STEPS     optimizer steps run first and left out, per process (3)
+#   WARMUP_STEPS     optimizer steps run first and left out, per process (12)
 #   STEPS            measured optimizer steps per process (10)
 #   ROUNDS           repeats of the whole run, for a machine shared with other work (1); the
 #                    table pools the measured steps of all rounds; VmHWM is the highest

@@ -17,7 +17,7 @@ import java.util.Map;
  *     holds the token ids)
  * @param threads CPU threads (THREADS, 2)
  * @param seq tokens per step (SEQ, 512): batch 1, one sequence of the first SEQ prompt ids
- * @param warmupSteps optimizer steps run first and not measured (WARMUP_STEPS, 3)
+ * @param warmupSteps optimizer steps run first and not measured (WARMUP_STEPS, 12)
  * @param steps measured optimizer steps (STEPS, 10)
  * @param tokens the sequence trained on, {@code seq} ids
  */
@@ -32,7 +32,7 @@ record TrainingSettings(Path checkpoint, int threads, int seq, int warmupSteps, 
                     + " has " + prompt.length + " token ids (and a step needs at least 2)");
         }
         return new TrainingSettings(checkpoint, Integer.parseInt(env("THREADS", "2")), seq,
-                Integer.parseInt(env("WARMUP_STEPS", "3")), Integer.parseInt(env("STEPS", "10")),
+                Integer.parseInt(env("WARMUP_STEPS", "12")), Integer.parseInt(env("STEPS", "10")),
                 Arrays.copyOf(prompt, seq));
     }
 
