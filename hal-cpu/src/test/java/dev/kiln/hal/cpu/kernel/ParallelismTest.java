@@ -35,12 +35,7 @@ class ParallelismTest {
     @Test
     void spreadsBlocksOverItsThreads() {
         try (Parallelism threads = Parallelism.fixed(2)) {
-            Set<Thread> seen = ConcurrentHashMap.newKeySet();
-            threads.forEach(64, i -> {
-                seen.add(Thread.currentThread());
-                sleep(2);
-            });
-            assertEquals(2, seen.size());
+            assertEquals(2, threadsThatRanSlowBlocks(threads).size());
         }
     }
 
@@ -112,23 +107,14 @@ class ParallelismTest {
         try (Parallelism threads = Parallelism.fixed(2)) {
             threads.forEach(2, i -> {});
             Thread.sleep(50); // far past the spin: the helper has parked
-            Set<Thread> seen = ConcurrentHashMap.newKeySet();
-            threads.forEach(64, i -> {
-                seen.add(Thread.currentThread());
-                sleep(2);
-            });
-            assertEquals(2, seen.size());
+            assertEquals(2, threadsThatRanSlowBlocks(threads).size());
         }
     }
 
     @Test
     void closingStopsTheHelpersAndLaterCallsRunOnTheCaller() throws InterruptedException {
         Parallelism threads = Parallelism.fixed(2);
-        Set<Thread> seen = ConcurrentHashMap.newKeySet();
-        threads.forEach(64, i -> {
-            seen.add(Thread.currentThread());
-            sleep(2);
-        });
+        Set<Thread> seen = threadsThatRanSlowBlocks(threads);
         seen.remove(Thread.currentThread());
         assertEquals(1, seen.size(), "the helper took part");
         threads.close();
@@ -143,6 +129,16 @@ class ParallelismTest {
     @Test
     void rejectsLessThanOneThread() {
         assertThrows(IllegalArgumentException.class, () -> Parallelism.fixed(0));
+    }
+
+    /** The threads that ran a call of 64 blocks of 2 ms each: long enough for every thread to join. */
+    private static Set<Thread> threadsThatRanSlowBlocks(Parallelism threads) {
+        Set<Thread> seen = ConcurrentHashMap.newKeySet();
+        threads.forEach(64, i -> {
+            seen.add(Thread.currentThread());
+            sleep(2);
+        });
+        return seen;
     }
 
     private static void sleep(long millis) {
