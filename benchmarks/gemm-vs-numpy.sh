@@ -7,6 +7,7 @@
 #
 # Each shape is measured by Kiln and then at once by numpy, so both see the machine in about the
 # same state; ROUNDS repeats the whole sweep, for a machine shared with other work.
+# KEEP_RESULTS=dir keeps every side's JSON; numpy_gemm.py compare dir prints the table again.
 #
 # Needs target/benchmarks.jar (see README.md), a JDK 25 (JAVA_HOME, else java on the PATH) and
 # Debian's numpy with OpenBLAS: apt-get install -y python3-numpy libopenblas0-pthread.
@@ -22,17 +23,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 python=/usr/bin/python3
 jar="$here/target/benchmarks.jar"
 
-if [[ ! -f "$jar" ]]; then
-    echo "no $jar: build it first (see $here/README.md)" >&2
-    exit 1
-fi
-# Other processes on the cores skew both sides, each at its own moments: say so up front.
-read -r load _ < /proc/loadavg
-if awk -v l="$load" -v t="$threads" 'BEGIN { exit !(l > 0.5 * t) }'; then
-    echo "warning: load average $load on $(nproc) cores before starting: expect noisy numbers" >&2
-fi
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+source "$here/run-start.sh"
 
 for round in $(seq "$rounds"); do
     for shape in ${shapes//,/ }; do

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# What every *-vs-torch.sh benchmark does first, sourced after it has set here, jar, python and
+# What every *-vs-torch.sh and *-vs-numpy.sh benchmark does first, sourced after it has set here, jar, python and
 # threads: checks that the benchmarks jar is built, warns when the machine is already busy, and
 # sets out, the folder for each side's JSON (KEEP_RESULTS, else a temporary folder removed at exit).
 if [[ ! -f "$jar" ]]; then

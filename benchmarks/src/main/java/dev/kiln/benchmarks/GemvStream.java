@@ -127,6 +127,10 @@ public final class GemvStream {
             }
             parts[t] = acc.reduceLanes(VectorOperators.ADD);
         });
-        return parts[0];
+        int total = 0;
+        for (int part : parts) {
+            total += part;
+        }
+        return total;
     }
 }

@@ -260,7 +260,6 @@ public final class CpuDevice implements Device, AutoCloseable {
         return buffer;
     }
 
-
     private static long hostElements(MemorySegment host, DType dtype, String op) {
         if (host.byteSize() % dtype.byteSize() != 0) {
             throw new IllegalArgumentException(op + ": " + host.byteSize()

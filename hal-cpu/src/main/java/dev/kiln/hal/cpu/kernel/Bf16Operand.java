@@ -121,12 +121,12 @@ final class Bf16Operand extends GemmOperand {
         widened(at).intoArray(dst, to);
     }
 
-    /** L stored values from {@code at} as floats: shorts to ints (the sign extension is shifted out), then << 16. */
     @Override
     FloatVector vectorAt(int at) {
         return widened(at);
     }
 
+    /** L stored values from {@code at} as floats: shorts to ints (the sign extension is shifted out), then << 16. */
     private FloatVector widened(int at) {
         return ((IntVector) ShortVector.fromArray(SHORTS, data, at).convertShape(VectorOperators.S2I, INTS, 0))
                 .lanewise(VectorOperators.LSHL, 16)

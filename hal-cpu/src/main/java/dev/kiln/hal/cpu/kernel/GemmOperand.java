@@ -22,6 +22,21 @@ import jdk.incubator.vector.VectorShuffle;
  */
 abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
 
+    private static final int L_FLOATS = MicroKernel.SPECIES.length();
+
+    // The in-register reduction of dots4x4 (16-lane vectors only): in stage d, UPPER_d marks the
+    // upper half of each group of 2d lanes and SWAP_d exchanges the two halves of each group.
+    private static final VectorMask<Float> UPPER_8 = upperHalves(8);
+    private static final VectorMask<Float> UPPER_4 = upperHalves(4);
+    private static final VectorMask<Float> UPPER_2 = upperHalves(2);
+    private static final VectorMask<Float> UPPER_1 = upperHalves(1);
+    private static final VectorShuffle<Float> SWAP_8 = swapHalves(8);
+    private static final VectorShuffle<Float> SWAP_4 = swapHalves(4);
+    private static final VectorShuffle<Float> SWAP_2 = swapHalves(2);
+    private static final VectorShuffle<Float> SWAP_1 = swapHalves(1);
+    /** Where the reduction leaves output o = 4 i + j of a tile. */
+    private static final int[] LANE_OF_OUTPUT = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+
     private final int offset;
     private final int ld;
     private final boolean transposed;
@@ -194,7 +209,6 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
         }
     }
 
-
     /** a[aAt, aAt+k) . the stored row at {@code at}, summed as each output of {@link #dots4x4}. */
     final float dotOneSum(float[] a, int aAt, int at, int k) {
         FloatVector sum = FloatVector.zero(MicroKernel.SPECIES);
@@ -202,9 +216,7 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
         for (; p + L_FLOATS <= k; p += L_FLOATS) {
             sum = FloatVector.fromArray(MicroKernel.SPECIES, a, aAt + p).fma(vectorAt(at + p), sum);
         }
-        float[] lanes = lanes();
-        sum.intoArray(lanes, 0);
-        return oneSumTail(a, aAt, at, p, k, laneTreeSum(lanes, 0));
+        return oneSumTail(a, aAt, at, p, k, sumOfLanes(sum));
     }
 
     /** d plus a[aAt + p..k) times the stored row's, one product at a time. */
@@ -223,7 +235,7 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
      * halves down to one), so a sum read back from memory equals the one folded in registers.
      * The floats are overwritten.
      */
-    static float laneTreeSum(float[] lanes, int at) {
+    private static float laneTreeSum(float[] lanes, int at) {
         for (int half = L_FLOATS / 2; half >= 1; half /= 2) {
             for (int i = at; i < at + half; i++) {
                 lanes[i] += lanes[i + half];
@@ -231,21 +243,6 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
         }
         return lanes[at];
     }
-
-    private static final int L_FLOATS = MicroKernel.SPECIES.length();
-
-    // The in-register reduction of dots4x4 (16-lane vectors only): in stage d, UPPER_d marks the
-    // upper half of each group of 2d lanes and SWAP_d exchanges the two halves of each group.
-    private static final VectorMask<Float> UPPER_8 = upperHalves(8);
-    private static final VectorMask<Float> UPPER_4 = upperHalves(4);
-    private static final VectorMask<Float> UPPER_2 = upperHalves(2);
-    private static final VectorMask<Float> UPPER_1 = upperHalves(1);
-    private static final VectorShuffle<Float> SWAP_8 = swapHalves(8);
-    private static final VectorShuffle<Float> SWAP_4 = swapHalves(4);
-    private static final VectorShuffle<Float> SWAP_2 = swapHalves(2);
-    private static final VectorShuffle<Float> SWAP_1 = swapHalves(1);
-    /** Where the reduction leaves output o = 4 i + j of a tile. */
-    private static final int[] LANE_OF_OUTPUT = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
 
     private static VectorMask<Float> upperHalves(int d) {
         boolean[] upper = new boolean[MicroKernel.SPECIES.length()];
@@ -261,12 +258,6 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
             from[l] = l - l % (2 * d) + (l % (2 * d) + d) % (2 * d);
         }
         return VectorShuffle.fromArray(MicroKernel.SPECIES, from, 0);
-    }
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L_FLOATS]);
-
-    /** This thread's scratch of one vector's floats. */
-    static float[] lanes() {
-        return LANES.get();
     }
 
     /** The sum of v's lanes in a fixed order (see {@link Lanes}). */

@@ -20,8 +20,8 @@ import java.util.Objects;
  * <p>Three paths: up to {@link Gemv#MAX_ROWS} rows of op(A) by a B stored transposed (a linear
  * layer's weight while decoding) stream the weight once without packing ({@link Gemv}); up to
  * {@link SmallBatchGemm#MAX_ROWS} rows take 4 x 4 tiles of dots, still unpacked
- * ({@link SmallBatchGemm}); every
- * other product packs blocks of A and B for the register-blocked kernel ({@link BlockedSgemm}).
+ * ({@link SmallBatchGemm}); every other product packs blocks of A and B for the register-blocked
+ * kernel ({@link BlockedSgemm}).
  *
  * <p>Results are deterministic: each element of C is summed by one thread in a fixed order,
  * which depends on k but not on the thread count or the schedule, so the same inputs give
