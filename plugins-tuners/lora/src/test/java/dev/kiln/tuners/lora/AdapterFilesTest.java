@@ -30,27 +30,26 @@ class AdapterFilesTest {
 
     @Test
     void tensorNamesWithTheAdapterNameLoadToo() throws Exception {
-        Path adapter = copyOfLlamaAdapter();
-        rewriteTensors(adapter, name -> name.replace(".weight", ".default.weight"));
-        int[] ids = Fixtures.ints(Fixtures.goldenJson("llama3").get("input_ids"));
-        try (LoadedModel loaded = Fixtures.load("llama3", ops)) {
-            Fixtures.tuner().load(loaded.model(), adapter, ops);
-            assertTrue(Fixtures.closeness(Fixtures.logits(loaded.model(), ops, ids),
-                    Fixtures.goldenTensors("llama3").get("logits"), 1e-4, 1e-4) <= 1);
-        }
+        assertRenamedAdapterGivesTheGoldenLogits("llama3", name -> name.replace(".weight", ".default.weight"));
     }
 
     /** A live PeftModel's state dict names DoRA's magnitude lora_magnitude_vector.default.weight. */
     @Test
     void doraTensorNamesWithTheAdapterNameLoadToo() throws Exception {
-        Path adapter = copyOfAdapter("llama3-dora");
-        rewriteTensors(adapter, name -> name.endsWith("lora_magnitude_vector")
+        assertRenamedAdapterGivesTheGoldenLogits("llama3-dora", name -> name.endsWith("lora_magnitude_vector")
                 ? name + ".default.weight" : name.replace(".weight", ".default.weight"));
-        int[] ids = Fixtures.ints(Fixtures.goldenJson("llama3-dora").get("input_ids"));
+    }
+
+    /** The fixture adapter {@code golden}, its tensors renamed, on the llama3 model gives the golden logits. */
+    private void assertRenamedAdapterGivesTheGoldenLogits(String golden, UnaryOperator<String> rename)
+            throws Exception {
+        Path adapter = copyOfAdapter(golden);
+        rewriteTensors(adapter, rename);
+        int[] ids = Fixtures.ints(Fixtures.goldenJson(golden).get("input_ids"));
         try (LoadedModel loaded = Fixtures.load("llama3", ops)) {
             Fixtures.tuner().load(loaded.model(), adapter, ops);
             assertTrue(Fixtures.closeness(Fixtures.logits(loaded.model(), ops, ids),
-                    Fixtures.goldenTensors("llama3-dora").get("logits"), 1e-4, 1e-4) <= 1);
+                    Fixtures.goldenTensors(golden).get("logits"), 1e-4, 1e-4) <= 1);
         }
     }
 
