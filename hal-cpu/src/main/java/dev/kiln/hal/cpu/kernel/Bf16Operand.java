@@ -42,6 +42,12 @@ final class Bf16Operand extends GemmOperand {
         return data.length;
     }
 
+    /** Never: the micro-kernel reads floats. */
+    @Override
+    float[] rowsInPlace() {
+        return null;
+    }
+
     @Override
     float valueAt(int index) {
         return toFloat(data[index]);

@@ -6,7 +6,8 @@ import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 /**
  * One rectangular block of C computed by one thread, with the cache blocking of Goto's
  * algorithm: for each nc-wide slice of B and each kc-deep pass, pack that B block once, then
- * for each mc-high slice of A pack the A block and run the micro-kernel over every tile.
+ * for each mc-high slice of A pack the A block (unless its rows can be read in place) and run
+ * the micro-kernel over every tile.
  *
  * <p>The order of the sum over k is fixed by the kc passes alone (pass by pass, in order), never
  * by the block or the thread, so results are bit-identical however the work is split.
@@ -32,6 +33,10 @@ final class BlockedSgemm {
         if (beta != 0f && beta != 1f) {
             scale(beta, call.c(), cOff + r0 * call.ldc() + j0, r1 - r0, j1 - j0, call.ldc());
         }
+        // Unscaled float rows of A are read in place; the last block, if it has a partial
+        // panel, is packed with zeros below its edge like any other.
+        float[] rowsOfA = call.alpha() == 1f ? call.a().rowsInPlace() : null;
+        int lda = call.a().ld();
         for (int jc = j0; jc < j1; jc += tuning.nc()) {
             int nc = Math.min(tuning.nc(), j1 - jc);
             for (int pc = 0; pc < call.k(); pc += tuning.kc()) {
@@ -41,32 +46,49 @@ final class BlockedSgemm {
                 call.b().packB(bOff, pc, jc, kc, nc, packedB);
                 for (int ic = r0; ic < r1; ic += tuning.mc()) {
                     int mc = Math.min(tuning.mc(), r1 - ic);
-                    call.a().packA(call.alpha(), aOff, ic, pc, mc, kc, packedA);
-                    multiplyPackedBlocks(mc, nc, kc, packedA, packedB, accumulate,
-                            call.c(), cOff + ic * call.ldc() + jc, call.ldc(), ws.edgeTile);
+                    int cAt = cOff + ic * call.ldc() + jc;
+                    if (rowsOfA != null && mc % MR == 0) {
+                        multiplyBlocks(mc, nc, kc, rowsOfA, aOff + ic * lda + pc, lda, packedB, accumulate,
+                                call.c(), cAt, call.ldc(), ws.edgeTile);
+                    } else {
+                        call.a().packA(call.alpha(), aOff, ic, pc, mc, kc, packedA);
+                        multiplyBlocks(mc, nc, kc, packedA, 0, 0, packedB, accumulate,
+                                call.c(), cAt, call.ldc(), ws.edgeTile);
+                    }
                 }
             }
         }
     }
 
-    /** Every MR x NR tile of an mc x nc block of C, from packed blocks kc deep. */
-    private static void multiplyPackedBlocks(int mc, int nc, int kc, float[] packedA, float[] packedB,
-                                             boolean accumulate, float[] c, int cAt, int ldc,
-                                             float[] edgeTile) {
+    /**
+     * Every MR x NR tile of an mc x nc block of C, from a packed B block kc deep and either A's
+     * own rows, lda apart from aAt, or (lda 0) a packed A block.
+     */
+    private static void multiplyBlocks(int mc, int nc, int kc, float[] a, int aAt, int lda, float[] packedB,
+                                       boolean accumulate, float[] c, int cAt, int ldc, float[] edgeTile) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
-                int aPanel = ir * kc;
                 int tile = cAt + ir * ldc + jr;
                 if (rows == MR && cols == NR) {
-                    MicroKernel.multiply(kc, packedA, aPanel, packedB, bPanel, c, tile, ldc, accumulate);
+                    multiplyTile(kc, a, aAt, lda, ir, packedB, bPanel, c, tile, ldc, accumulate);
                 } else {
-                    MicroKernel.multiply(kc, packedA, aPanel, packedB, bPanel, edgeTile, 0, NR, false);
+                    multiplyTile(kc, a, aAt, lda, ir, packedB, bPanel, edgeTile, 0, NR, false);
                     mergeEdgeTile(edgeTile, rows, cols, accumulate, c, tile, ldc);
                 }
             }
+        }
+    }
+
+    /** One tile: rows [ir, ir + MR) of the block of A, in place (lda > 0) or packed. */
+    private static void multiplyTile(int kc, float[] a, int aAt, int lda, int ir, float[] packedB, int bPanel,
+                             float[] c, int cAt, int ldc, boolean accumulate) {
+        if (lda > 0) {
+            MicroKernel.multiplyRows(kc, a, aAt + ir * lda, lda, packedB, bPanel, c, cAt, ldc, accumulate);
+        } else {
+            MicroKernel.multiply(kc, a, aAt + ir * kc, packedB, bPanel, c, cAt, ldc, accumulate);
         }
     }
 

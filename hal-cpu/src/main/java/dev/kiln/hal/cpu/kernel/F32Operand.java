@@ -26,6 +26,11 @@ final class F32Operand extends GemmOperand {
     }
 
     @Override
+    float[] rowsInPlace() {
+        return transposed() ? null : data;
+    }
+
+    @Override
     float valueAt(int index) {
         return data[index];
     }

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorShuffle;
  * edge are packed as zeros, so edge tiles run the same kernel.
  *
  * <p>A block of op(A) rows [i0, i0+mc) x columns [p0, p0+kc) becomes ceil(mc/MR) panels of
- * kc*MR floats, element (i, p) of a panel at p*MR + i. A block of op(B) rows [p0, p0+kc) x
+ * kc*MR floats, element (i, p) of a panel at p*MR + i; unscaled float rows of A need no packing
+ * ({@link #rowsInPlace}). A block of op(B) rows [p0, p0+kc) x
  * columns [j0, j0+nc) becomes ceil(nc/NR) panels of kc*NR floats, element (p, j) at p*NR + j.
  *
  * <p>The panel walk is shared; each storage type supplies the four copy loops it is made of.
@@ -81,6 +82,12 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
             }
         }
     }
+
+    /**
+     * The array holding op(A)'s rows, ld apart from {@link #offset}, when the micro-kernel can
+     * read them in place instead of a packed copy: float32, not transposed. Null otherwise.
+     */
+    abstract float[] rowsInPlace();
 
     /** Packs rows [p0, p0+kc) x columns [j0, j0+nc) of this operand as op(B), the matrix at {@code at}. */
     final void packB(int at, int p0, int j0, int kc, int nc, float[] dst) {
