@@ -1,7 +1,5 @@
 package dev.kiln.hal.cpu.kernel;
 
-import java.util.function.IntConsumer;
-
 /**
  * The product of a small batch of rows with a linear layer's weight, {@code C = alpha * A Wᵀ +
  * beta * C} with op(A) m x k for {@link Gemv#MAX_ROWS} &lt; m &lt;= {@link #MAX_ROWS} and W stored
@@ -43,35 +41,38 @@ final class SmallBatchGemm {
         float[] c = call.c();
         int ldc = call.ldc();
         int blocks = (n + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
-        IntConsumer block = b -> {
-            int j0 = b * ROWS_PER_BLOCK;
-            int j1 = Math.min(n, j0 + ROWS_PER_BLOCK);
-            float[] tile = new float[16 * MicroKernel.SPECIES.length()];
-            int jTiles = j0 + (j1 - j0) / 4 * 4;
-            int i = 0;
-            // Four rows of A at a time against the block's weight rows: those four rows stay in
-            // L1 while the block's weight (64 rows) streams from L2.
-            for (; i + 4 <= m; i += 4) {
-                for (int j = j0; j < jTiles; j += 4) {
-                    w.dots4x4(rows, i * k, k, bOff + j * ldw, ldw, k, tile);
-                    for (int ii = 0; ii < 4; ii++) {
-                        for (int jj = 0; jj < 4; jj++) {
-                            store(c, cOff + (i + ii) * ldc + j + jj, tile[4 * ii + jj], beta);
-                        }
+        // Products too small for the threads run serially: C2 may inline the block into this
+        // method there, a copy Gemv has seen compiled without its vector intrinsics, so
+        // serving's products (at least 4 x 768 x 768 = 2.4M multiply-adds) take the threaded one.
+        if ((long) n * k * m >= tuning.minMacsPerBlock()) {
+            parallelism.forEach(blocks, b -> rowsOfW(w, rows, m, k, bOff, ldw, beta, c, cOff, ldc,
+                    b * ROWS_PER_BLOCK, Math.min(n, (b + 1) * ROWS_PER_BLOCK)));
+        } else {
+            rowsOfW(w, rows, m, k, bOff, ldw, beta, c, cOff, ldc, 0, n);
+        }
+    }
+
+    /** C's columns [j0, j1): rows j0 to j1 - 1 of W against the m rows of A. */
+    private static void rowsOfW(GemmOperand w, float[] rows, int m, int k, int bOff, int ldw, float beta,
+                                float[] c, int cOff, int ldc, int j0, int j1) {
+        float[] tile = new float[16 * MicroKernel.SPECIES.length()];
+        int jTiles = j0 + (j1 - j0) / 4 * 4;
+        int i = 0;
+        // Four rows of A at a time against the block's weight rows: those four rows stay in
+        // L1 while the block's weight (64 rows) streams from L2.
+        for (; i + 4 <= m; i += 4) {
+            for (int j = j0; j < jTiles; j += 4) {
+                w.dots4x4(rows, i * k, k, bOff + j * ldw, ldw, k, tile);
+                for (int ii = 0; ii < 4; ii++) {
+                    for (int jj = 0; jj < 4; jj++) {
+                        store(c, cOff + (i + ii) * ldc + j + jj, tile[4 * ii + jj], beta);
                     }
                 }
             }
-            for (int j = j0; j < j1; j++) {
-                for (int r = j < jTiles ? i : 0; r < m; r++) {
-                    store(c, cOff + r * ldc + j, w.dotOneSum(rows, r * k, bOff + j * ldw, k), beta);
-                }
-            }
-        };
-        if ((long) n * k * m >= tuning.minMacsPerBlock()) {
-            parallelism.forEach(blocks, block);
-        } else {
-            for (int b = 0; b < blocks; b++) {
-                block.accept(b);
+        }
+        for (int j = j0; j < j1; j++) {
+            for (int r = j < jTiles ? i : 0; r < m; r++) {
+                store(c, cOff + r * ldc + j, w.dotOneSum(rows, r * k, bOff + j * ldw, k), beta);
             }
         }
     }
