@@ -1,6 +1,5 @@
 package dev.kiln.hal.cpu.kernel;
 
-import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
 
@@ -84,21 +83,6 @@ final class Bf16Operand extends GemmOperand {
             for (int p = 0, d = to + line; p < kc; p++, d += width) {
                 dst[d] = scale * toFloat(data[from + p]);
             }
-        }
-    }
-
-    @Override
-    void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to) {
-        assert MR == 6;
-        int ld = ld();
-        int r0 = at, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
-        for (int p = 0; p < kc; p++, to += MR) {
-            dst[to] = scale * toFloat(data[r0 + p]);
-            dst[to + 1] = scale * toFloat(data[r1 + p]);
-            dst[to + 2] = scale * toFloat(data[r2 + p]);
-            dst[to + 3] = scale * toFloat(data[r3 + p]);
-            dst[to + 4] = scale * toFloat(data[r4 + p]);
-            dst[to + 5] = scale * toFloat(data[r5 + p]);
         }
     }
 

@@ -52,7 +52,7 @@ final class BlockedSgemm {
                                 call.c(), cAt, call.ldc(), ws.edgeTile);
                     } else {
                         call.a().packA(call.alpha(), aOff, ic, pc, mc, kc, packedA);
-                        multiplyBlocks(mc, nc, kc, packedA, 0, 0, packedB, accumulate,
+                        multiplyBlocks(mc, nc, kc, packedA, 0, kc, packedB, accumulate,
                                 call.c(), cAt, call.ldc(), ws.edgeTile);
                     }
                 }
@@ -61,8 +61,8 @@ final class BlockedSgemm {
     }
 
     /**
-     * Every MR x NR tile of an mc x nc block of C, from a packed B block kc deep and either A's
-     * own rows, lda apart from aAt, or (lda 0) a packed A block.
+     * Every MR x NR tile of an mc x nc block of C, from a packed B block kc deep and A's rows,
+     * lda apart from aAt: its own rows in place, or a packed block (lda = kc).
      */
     private static void multiplyBlocks(int mc, int nc, int kc, float[] a, int aAt, int lda, float[] packedB,
                                        boolean accumulate, float[] c, int cAt, int ldc, float[] edgeTile) {
@@ -73,22 +73,12 @@ final class BlockedSgemm {
                 int rows = Math.min(MR, mc - ir);
                 int tile = cAt + ir * ldc + jr;
                 if (rows == MR && cols == NR) {
-                    multiplyTile(kc, a, aAt, lda, ir, packedB, bPanel, c, tile, ldc, accumulate);
+                    MicroKernel.multiply(kc, a, aAt + ir * lda, lda, packedB, bPanel, c, tile, ldc, accumulate);
                 } else {
-                    multiplyTile(kc, a, aAt, lda, ir, packedB, bPanel, edgeTile, 0, NR, false);
+                    MicroKernel.multiply(kc, a, aAt + ir * lda, lda, packedB, bPanel, edgeTile, 0, NR, false);
                     mergeEdgeTile(edgeTile, rows, cols, accumulate, c, tile, ldc);
                 }
             }
-        }
-    }
-
-    /** One tile: rows [ir, ir + MR) of the block of A, in place (lda > 0) or packed. */
-    private static void multiplyTile(int kc, float[] a, int aAt, int lda, int ir, float[] packedB, int bPanel,
-                             float[] c, int cAt, int ldc, boolean accumulate) {
-        if (lda > 0) {
-            MicroKernel.multiplyRows(kc, a, aAt + ir * lda, lda, packedB, bPanel, c, cAt, ldc, accumulate);
-        } else {
-            MicroKernel.multiply(kc, a, aAt + ir * kc, packedB, bPanel, c, cAt, ldc, accumulate);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.kiln.hal.cpu.kernel;
 
-import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
 
@@ -79,29 +78,17 @@ final class F32Operand extends GemmOperand {
 
     /** Six stored rows read side by side, so the panel is written in order. */
     @Override
-    void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to) {
-        assert MR == 6;
-        int ld = ld();
-        int r0 = at, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
-        for (int p = 0; p < kc; p++, to += MR) {
-            dst[to] = scale * data[r0 + p];
-            dst[to + 1] = scale * data[r1 + p];
-            dst[to + 2] = scale * data[r2 + p];
-            dst[to + 3] = scale * data[r3 + p];
-            dst[to + 4] = scale * data[r4 + p];
-            dst[to + 5] = scale * data[r5 + p];
-        }
-    }
-
-    @Override
     void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to) {
+        int vectors = SPECIES.loopBound(count);
         for (int p = 0; p < kc; p++, at += ld(), to += width) {
-            for (int j = 0; j < count; j++) {
+            int j = 0;
+            for (; j < vectors; j += L) {
+                FloatVector.fromArray(SPECIES, data, at + j).mul(scale).intoArray(dst, to + j);
+            }
+            for (; j < count; j++) {
                 dst[to + j] = scale * data[at + j];
             }
-            for (int j = count; j < width; j++) {
-                dst[to + j] = 0f;
-            }
+            Arrays.fill(dst, to + count, to + width, 0f);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.kiln.hal.cpu.kernel;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.MR;
 import static dev.kiln.hal.cpu.kernel.MicroKernel.NR;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -15,8 +16,8 @@ import jdk.incubator.vector.VectorShuffle;
  * edge are packed as zeros, so edge tiles run the same kernel.
  *
  * <p>A block of op(A) rows [i0, i0+mc) x columns [p0, p0+kc) becomes ceil(mc/MR) panels of
- * kc*MR floats, element (i, p) of a panel at p*MR + i; unscaled float rows of A need no packing
- * ({@link #rowsInPlace}). A block of op(B) rows [p0, p0+kc) x
+ * MR rows of kc floats, element (i, p) of a panel at i*kc + p: the layout of A's own rows, so
+ * unscaled float rows of A need no packing at all ({@link #rowsInPlace}). A block of op(B) rows [p0, p0+kc) x
  * columns [j0, j0+nc) becomes ceil(nc/NR) panels of kc*NR floats, element (p, j) at p*NR + j.
  *
  * <p>The panel walk is shared; each storage type supplies the four copy loops it is made of.
@@ -68,18 +69,19 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
 
     /**
      * Packs alpha * (rows [i0, i0+mc) x columns [p0, p0+kc)) of this operand as op(A), the
-     * matrix at {@code at}. Scaling while copying costs nothing and keeps the kernel lean.
+     * matrix at {@code at}, panel by panel, zero rows below the edge. Scaling while copying costs
+     * nothing and keeps the kernel lean.
      */
     final void packA(float alpha, int at, int i0, int p0, int mc, int kc, float[] dst) {
         for (int ir = 0, panel = 0; ir < mc; ir += MR, panel += kc * MR) {
             int rows = Math.min(MR, mc - ir);
             if (transposed) {
-                copyAcross(alpha, at + p0 * ld + i0 + ir, rows, kc, MR, dst, panel);
-            } else if (rows == MR) {
-                copyAlongFullPanel(alpha, at + (i0 + ir) * ld + p0, kc, dst, panel);
+                // Stored row p holds column p of the panel: a few floats read, one per row written.
+                copyAlong(alpha, at + p0 * ld + i0 + ir, kc, rows, kc, dst, panel);
             } else {
-                copyAlong(alpha, at + (i0 + ir) * ld + p0, rows, kc, MR, dst, panel);
+                copyAcross(alpha, at + (i0 + ir) * ld + p0, kc, rows, kc, dst, panel);
             }
+            Arrays.fill(dst, panel + rows * kc, panel + MR * kc, 0f);
         }
     }
 
@@ -273,18 +275,16 @@ abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
     }
 
     /**
-     * Stored lines that run along p (rows of A, rows of B transposed), {@code lines} of them ld
-     * apart from {@code at}: each becomes one lane of a panel {@code width} lanes wide, a
-     * transposing copy; lanes past {@code lines} are zero.
+     * Stored lines (rows of A transposed, rows of B transposed), {@code lines} of them ld apart
+     * from {@code at}, each spread across the destination: element p of line l goes to
+     * {@code dst[to + l + p * width]}, a transposing copy; lanes past {@code lines} are zero.
      */
     abstract void copyAlong(float scale, int at, int lines, int kc, int width, float[] dst, int to);
 
-    /** {@link #copyAlong} for all MR lanes of an A panel, the common case, unrolled. */
-    abstract void copyAlongFullPanel(float scale, int at, int kc, float[] dst, int to);
-
     /**
-     * Stored lines that run across the panel (rows of A transposed, rows of B): for each p, a
-     * plain copy of {@code count} consecutive elements; lanes past {@code count} are zero.
+     * Stored lines copied as they are (rows of A, rows of B): {@code kc} of them ld apart from
+     * {@code at}, {@code count} consecutive elements each, into destination rows {@code width}
+     * apart; elements past {@code count} are zero.
      */
     abstract void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to);
 
