@@ -33,8 +33,8 @@ final class BlockedSgemm {
         if (beta != 0f && beta != 1f) {
             scale(beta, call.c(), cOff + r0 * call.ldc() + j0, r1 - r0, j1 - j0, call.ldc());
         }
-        // Unscaled float rows of A are read in place; the last block, if it has a partial
-        // panel, is packed with zeros below its edge like any other.
+        // Unscaled float rows of A are read in place; a block with a partial panel (mc not a
+        // multiple of MR) is packed instead, zero rows below its edge.
         float[] rowsOfA = call.alpha() == 1f ? call.a().rowsInPlace() : null;
         int lda = call.a().ld();
         for (int jc = j0; jc < j1; jc += tuning.nc()) {

@@ -76,7 +76,6 @@ final class F32Operand extends GemmOperand {
         }
     }
 
-    /** Six stored rows read side by side, so the panel is written in order. */
     @Override
     void copyAcross(float scale, int at, int count, int kc, int width, float[] dst, int to) {
         int vectors = SPECIES.loopBound(count);

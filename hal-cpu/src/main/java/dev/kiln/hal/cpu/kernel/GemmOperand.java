@@ -17,10 +17,11 @@ import jdk.incubator.vector.VectorShuffle;
  *
  * <p>A block of op(A) rows [i0, i0+mc) x columns [p0, p0+kc) becomes ceil(mc/MR) panels of
  * MR rows of kc floats, element (i, p) of a panel at i*kc + p: the layout of A's own rows, so
- * unscaled float rows of A need no packing at all ({@link #rowsInPlace}). A block of op(B) rows [p0, p0+kc) x
- * columns [j0, j0+nc) becomes ceil(nc/NR) panels of kc*NR floats, element (p, j) at p*NR + j.
+ * unscaled float rows of A need no packing at all ({@link #rowsInPlace}). A block of op(B) rows
+ * [p0, p0+kc) x columns [j0, j0+nc) becomes ceil(nc/NR) panels of kc*NR floats, element (p, j)
+ * at p*NR + j.
  *
- * <p>The panel walk is shared; each storage type supplies the four copy loops it is made of.
+ * <p>The panel walk is shared; each storage type supplies the three copy loops it is made of.
  */
 abstract sealed class GemmOperand permits F32Operand, Bf16Operand {
 
