@@ -4,8 +4,10 @@ import static dev.kiln.hal.cpu.Operands.at;
 
 import dev.kiln.api.backend.AttentionShape;
 import dev.kiln.api.backend.Slice;
+import dev.kiln.api.tensor.DType;
 import dev.kiln.hal.cpu.kernel.AttentionScratch;
 import dev.kiln.hal.cpu.kernel.AttentionSpec;
+import dev.kiln.hal.cpu.kernel.Conversions;
 import dev.kiln.hal.cpu.kernel.FlashAttention;
 
 /**
@@ -13,7 +15,9 @@ import dev.kiln.hal.cpu.kernel.FlashAttention;
  * while the HAL's are a KV cache {@code [batch, kvCapacity, ...]} filled up to seqK, so each batch
  * entry runs as a batch of one at its own offsets: then the spare capacity is skipped and never
  * read. The work is (batch entry, range of heads) tasks; the kernel computes each element in a
- * fixed order, so the bits do not depend on the split. Each thread keeps its own scratch.
+ * fixed order, so the bits do not depend on the split. Each thread keeps its own scratch. K and
+ * V may be kept in bfloat16 (a KV cache of a bf16 model): the result is that of their widened
+ * values.
  */
 final class CpuAttention {
 
@@ -23,6 +27,8 @@ final class CpuAttention {
     private final CpuDevice device;
     private final Blocks blocks;
     private final ThreadLocal<AttentionScratch> scratch = ThreadLocal.withInitial(AttentionScratch::new);
+    /** Each thread's part of an attention over a bf16 cache, grown to the largest it has run. */
+    private final ThreadLocal<WideRows> widened = ThreadLocal.withInitial(WideRows::new);
 
     CpuAttention(CpuDevice device, Blocks blocks) {
         this.device = device;
@@ -31,14 +37,77 @@ final class CpuAttention {
 
     void forward(AttentionShape s, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse) {
         Operands op = new Operands(device, "attention");
+        CpuBuffer kBuffer = op.any("k", k, s.keyElements());
+        CpuBuffer vBuffer = op.any("v", v, s.keyElements());
+        if (kBuffer.dtype() != vBuffer.dtype()) {
+            throw op.fail("k and v must both be F32 or both BF16, not " + kBuffer.dtype() + " and " + vBuffer.dtype());
+        }
+        if (kBuffer.dtype() == DType.BF16 && !FlashAttention.takesBf16Cache(new Layout(s).oneEntry())) {
+            prefillOverBf16Cache(op, s, q, k, kBuffer, v, vBuffer, mask, out, lse);
+            return;
+        }
+        forward(op, s, q, kBuffer.array(), at(k), vBuffer.array(), at(v), mask, out, lse);
+    }
+
+    /**
+     * Queries in lanes (a prompt, or a chunk of one after a cache) over K and V kept in bfloat16;
+     * decoding reads such a cache in place instead, widening each row in registers. The work is
+     * (batch entry, range of kv heads) tasks, each an attention of its own over compact copies in
+     * the thread's arrays: its kv heads' rows [0, seqK) widened to floats and its query heads'
+     * rows, which the kernel then reads from L2; its output rows are copied back. The copies cost
+     * little next to a prompt's seqQ x seqK products.
+     */
+    private void prefillOverBf16Cache(Operands op, AttentionShape s, Slice q, Slice k, CpuBuffer kBuffer, Slice v,
+                                      CpuBuffer vBuffer, Slice mask, Slice out, Slice lse) {
         Layout entry = new Layout(s);
         float[] qs = op.f32("q", q, s.queryElements());
-        float[] ks = op.f32("k", k, s.keyElements());
-        float[] vs = op.f32("v", v, s.keyElements());
         float[] masks = mask == null ? null : op.f32("mask", mask, entry.maskElements());
         float[] outs = op.f32("out", out, s.queryElements());
         float[] lses = op.f32("lse", lse, s.lseElements());
+        short[] ks = (short[]) kBuffer.array();
+        short[] vs = (short[]) vBuffer.array();
         int qo = at(q), ko = at(k), vo = at(v), mo = mask == null ? 0 : at(mask), oo = at(out), lo = at(lse);
+        int d = s.headDim();
+        int group = s.heads() / s.kvHeads();
+        int chunks = chunks(s.batch(), s.kvHeads());
+        blocks.tasks(s.batch() * chunks, task -> {
+            int b = task / chunks;
+            int c = task % chunks;
+            int kv0 = c * s.kvHeads() / chunks;
+            int kv1 = (c + 1) * s.kvHeads() / chunks;
+            int h0 = kv0 * group;
+            int heads = (kv1 - kv0) * group;
+            AttentionSpec part = AttentionSpec.of(1, s.seqQ(), s.seqK(), heads, kv1 - kv0, d).withScale(s.scale())
+                    .withCausal(s.causal()).withQueryOffset(s.queryOffset());
+            WideRows wide = widened.get().reserve(s.seqQ() * heads * d, s.seqK() * (kv1 - kv0) * d);
+            int cacheRows = b * entry.cache + kv0 * d;
+            int keyRow = s.kvHeads() * d;
+            int width = (kv1 - kv0) * d;
+            Conversions.bf16RowsToF32(ks, ko + cacheRows, keyRow, wide.k, 0, width, s.seqK(), width);
+            Conversions.bf16RowsToF32(vs, vo + cacheRows, keyRow, wide.v, 0, width, s.seqK(), width);
+            int queryRow = s.heads() * d;
+            int queries = qo + b * entry.queries + h0 * d;
+            for (int i = 0; i < s.seqQ(); i++) {
+                System.arraycopy(qs, queries + i * queryRow, wide.q, i * heads * d, heads * d);
+            }
+            FlashAttention.forward(part, wide.q, 0, wide.k, 0, wide.v, 0, masks, mo + b * entry.mask,
+                    wide.out, 0, lses, lo + b * entry.lse + h0 * s.seqQ(), 0, heads, scratch.get());
+            int outputs = oo + b * entry.queries + h0 * d;
+            for (int i = 0; i < s.seqQ(); i++) {
+                System.arraycopy(wide.out, i * heads * d, outs, outputs + i * queryRow, heads * d);
+            }
+        });
+    }
+
+    /** K and V are float arrays, or short arrays of bfloat16 (then the queries run as single rows). */
+    private void forward(Operands op, AttentionShape s, Slice q, Object ks, int ko, Object vs, int vo, Slice mask,
+                         Slice out, Slice lse) {
+        Layout entry = new Layout(s);
+        float[] qs = op.f32("q", q, s.queryElements());
+        float[] masks = mask == null ? null : op.f32("mask", mask, entry.maskElements());
+        float[] outs = op.f32("out", out, s.queryElements());
+        float[] lses = op.f32("lse", lse, s.lseElements());
+        int qo = at(q), mo = mask == null ? 0 : at(mask), oo = at(out), lo = at(lse);
         AttentionSpec one = entry.oneEntry();
         int chunks = chunks(s.batch(), s.heads());
         blocks.tasks(s.batch() * chunks, task -> {
@@ -46,9 +115,16 @@ final class CpuAttention {
             int c = task % chunks;
             int queries = b * entry.queries;
             int cache = b * entry.cache;
-            FlashAttention.forward(one, qs, qo + queries, ks, ko + cache, vs, vo + cache, masks, mo + b * entry.mask,
-                    outs, oo + queries, lses, lo + b * entry.lse,
-                    c * s.heads() / chunks, (c + 1) * s.heads() / chunks, scratch.get());
+            int h0 = c * s.heads() / chunks;
+            int h1 = (c + 1) * s.heads() / chunks;
+            if (ks instanceof float[] kf) {
+                FlashAttention.forward(one, qs, qo + queries, kf, ko + cache, (float[]) vs, vo + cache, masks,
+                        mo + b * entry.mask, outs, oo + queries, lses, lo + b * entry.lse, h0, h1, scratch.get());
+            } else {
+                FlashAttention.forwardOverBf16Cache(one, qs, qo + queries, (short[]) ks, ko + cache, (short[]) vs,
+                        vo + cache, masks, mo + b * entry.mask, outs, oo + queries, lses, lo + b * entry.lse, h0, h1,
+                        scratch.get());
+            }
         });
     }
 
@@ -87,6 +163,26 @@ final class CpuAttention {
     private int chunks(int batch, int items) {
         int wanted = Blocks.ceilDiv(blocks.threads() * TASKS_PER_THREAD, batch);
         return Math.max(1, Math.min(items, wanted));
+    }
+
+    /** A thread's part of an attention over a bf16 cache: its query rows, output rows, K and V. */
+    private static final class WideRows {
+        float[] q = new float[0];
+        float[] out = new float[0];
+        float[] k = new float[0];
+        float[] v = new float[0];
+
+        WideRows reserve(int queryFloats, int keyFloats) {
+            if (q.length < queryFloats) {
+                q = new float[queryFloats];
+                out = new float[queryFloats];
+            }
+            if (k.length < keyFloats) {
+                k = new float[keyFloats];
+                v = new float[keyFloats];
+            }
+            return this;
+        }
     }
 
     /** Elements from one batch entry to the next in each operand, and the kernel's spec for one entry. */

@@ -3,7 +3,9 @@ package dev.kiln.hal.opencl;
 import static org.jocl.CL.clReleaseMemObject;
 
 import dev.kiln.api.backend.AttentionShape;
+import dev.kiln.api.backend.DeviceBuffer;
 import dev.kiln.api.backend.Slice;
+import dev.kiln.api.tensor.DType;
 import java.util.function.Supplier;
 import org.jocl.cl_mem;
 
@@ -26,6 +28,15 @@ final class ClAttention {
 
     void forward(AttentionShape s, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse) {
         Operands check = new Operands(device, "attention");
+        DType kType = check.any("k", k, s.keyElements()).dtype();
+        DType vType = check.any("v", v, s.keyElements()).dtype();
+        if (kType != vType) {
+            throw check.fail("k and v must both be F32 or both BF16, not " + kType + " and " + vType);
+        }
+        if (kType == DType.BF16) {
+            forwardOverBf16Cache(s, q, k, v, mask, out, lse);
+            return;
+        }
         check.f32("q", q, s.queryElements());
         check.f32("k", k, s.keyElements());
         check.f32("v", v, s.keyElements());
@@ -40,6 +51,35 @@ final class ClAttention {
         shaped(launch(program, "attention_forward", () -> "attention " + describe(s, mask))
                 .slice(q).slice(k).slice(v).optional(mask, q).flag(mask != null).slice(out).slice(lse), s)
                 .runGroups(groups, group);
+    }
+
+    /**
+     * K and V kept in bfloat16: positions [0, seqK) of each batch entry are converted into F32
+     * buffers of capacity seqK, then attended to as F32. The buffers are released at once; OpenCL
+     * keeps them until the kernels queued on them have run.
+     */
+    private void forwardOverBf16Cache(AttentionShape s, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse) {
+        AttentionShape used = new AttentionShape(s.batch(), s.seqQ(), s.seqK(), s.seqK(), s.heads(), s.kvHeads(),
+                s.headDim(), s.scale(), s.causal(), s.queryOffset());
+        DeviceBuffer kWide = device.allocate(DType.F32, used.keyElements());
+        DeviceBuffer vWide = null;
+        try {
+            vWide = device.allocate(DType.F32, used.keyElements());
+            ClConvert convert = new ClConvert(device);
+            long row = (long) s.kvHeads() * s.headDim();
+            for (int b = 0; b < s.batch(); b++) {
+                long from = (long) b * s.kvCapacity() * row;
+                long to = (long) b * s.seqK() * row;
+                convert.convert(new Slice(k.buffer(), k.offset() + from), new Slice(kWide, to), s.seqK() * row);
+                convert.convert(new Slice(v.buffer(), v.offset() + from), new Slice(vWide, to), s.seqK() * row);
+            }
+            forward(used, q, Slice.of(kWide), Slice.of(vWide), mask, out, lse);
+        } finally {
+            kWide.release();
+            if (vWide != null) {
+                vWide.release();
+            }
+        }
     }
 
     void backward(AttentionShape s, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse, Slice dOut, Slice dq,

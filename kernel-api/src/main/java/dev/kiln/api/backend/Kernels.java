@@ -6,7 +6,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * The fixed, coarse kernel set every backend runs: enough for decoder-only transformers in
  * training and inference. Operands are {@link Slice}s of this backend's buffers, row-major and
  * contiguous unless a size says otherwise; activations, gradients and optimizer state are F32,
- * GEMM inputs may also be BF16 or F16 (converted on the fly, F32 accumulation), ids are I32.
+ * GEMM inputs may also be BF16 or F16 (converted on the fly, F32 accumulation), as may a KV
+ * cache read by {@link #attention} (BF16), ids are I32.
  *
  * <p>Callers (the engine in kernel-core) check shapes and dtypes before calling, and name the op
  * in their errors; backends may assume consistent arguments but must not corrupt memory when
@@ -96,11 +97,13 @@ public interface Kernels {
 
     /**
      * Fused attention (see {@link AttentionShape} for layouts); {@code mask} may be null. Saves the
-     * log-sum-exp of each query row for the backward. Never materializes seqQ × seqK.
+     * log-sum-exp of each query row for the backward. Never materializes seqQ × seqK. K and V are
+     * both F32 or both BF16 (a KV cache kept in bfloat16: the result is that of their widened
+     * values); everything else is F32.
      */
     void attention(AttentionShape shape, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse);
 
-    /** Backward of {@link #attention}: writes dq, dk, dv. */
+    /** Backward of {@link #attention}, all operands F32: writes dq, dk, dv. */
     void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice mask, Slice out,
             Slice lse, Slice dOut, Slice dq, Slice dk, Slice dv);
 

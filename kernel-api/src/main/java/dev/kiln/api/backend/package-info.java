@@ -4,7 +4,7 @@
  * dev.kiln.api.backend.BackendName} property.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.kiln.api.backend;
 
 import org.osgi.annotation.bundle.Export;

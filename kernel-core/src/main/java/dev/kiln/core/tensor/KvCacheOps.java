@@ -1,15 +1,18 @@
 package dev.kiln.core.tensor;
 
 import dev.kiln.api.backend.AttentionShape;
+import dev.kiln.api.backend.Slice;
 import dev.kiln.api.tensor.AttentionOptions;
+import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import java.util.Arrays;
 
 /**
  * The KV cache of incremental decoding: new keys and values are copied into a preallocated
- * {@code [batch, capacity, kvHeads, headDim]} tensor, and attention reads its first
- * {@code length} positions in place (the HAL's attention takes a capacity apart from the length).
+ * {@code [batch, capacity, kvHeads, headDim]} tensor (F32, or BF16: then rounded as they are
+ * written), and attention reads its first {@code length} positions in place (the HAL's attention
+ * takes a capacity apart from the length, and either dtype).
  * Inference only: these ops record no graph, and refuse operands that would need one.
  */
 final class KvCacheOps {
@@ -24,7 +27,10 @@ final class KvCacheOps {
         OpCall call = ctx.call("writeCache");
         DeviceTensor cache = call.operand("cache", tCache);
         DeviceTensor values = call.operand("values", tValues);
-        call.requireF32(cache, values);
+        call.require(cache.dtype() == DType.F32 || cache.dtype() == DType.BF16,
+                "the cache must be F32 or BF16");
+        call.require(values.dtype() == DType.F32 || values.dtype() == cache.dtype(),
+                "values must be F32 or the cache's dtype");
         call.requireRank(cache, 4);
         call.requireRank(values, 4);
         requireInference(call, cache, values);
@@ -40,8 +46,13 @@ final class KvCacheOps {
                 + ((long) start + seq - 1) + " are outside the cache's capacity " + capacity);
         long token = (long) cs.dim(2) * cs.dim(3);
         for (int b = 0; b < batch; b++) {
-            ctx.device.copy(values.slice((long) b * seq * token),
-                    cache.slice(((long) b * capacity + start) * token), seq * token);
+            Slice from = values.slice((long) b * seq * token);
+            Slice to = cache.slice(((long) b * capacity + start) * token);
+            if (values.dtype() == cache.dtype()) {
+                ctx.device.copy(from, to, seq * token);
+            } else {
+                ctx.kernels.convert(from, to, seq * token); // F32 into BF16: rounded to nearest even
+            }
         }
     }
 
@@ -53,7 +64,9 @@ final class KvCacheOps {
         DeviceTensor v = call.operand("vCache", tv);
         DeviceTensor mask = call.optional("mask", tMask);
         call.require(options != null, "options is null");
-        call.requireF32(q, k, v, mask);
+        call.requireF32(q, mask);
+        call.require((k.dtype() == DType.F32 || k.dtype() == DType.BF16) && v.dtype() == k.dtype(),
+                "kCache and vCache must both be F32 or both BF16");
         call.requireRank(q, 4);
         call.requireRank(k, 4);
         requireInference(call, q, k, v);

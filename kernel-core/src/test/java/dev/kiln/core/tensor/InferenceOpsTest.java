@@ -246,6 +246,43 @@ class InferenceOpsTest {
                         .toFloatArray());
     }
 
+    @ParameterizedTest(autoCloseArguments = false)
+    @MethodSource("devices")
+    void aBf16CacheHoldsTheRoundedKeysAndValuesAndAttentionReadsThem(Device device) {
+        TensorOps ops = new TensorEngine().on(device);
+        int batch = 2, heads = 4, kvHeads = 2, dim = 8, capacity = 9, length = 7, seqQ = 2;
+        float[] kValues = randoms(batch * length * kvHeads * dim, 16);
+        float[] vValues = randoms(batch * length * kvHeads * dim, 17);
+        Shape rows = Shape.of(batch, length, kvHeads, dim);
+        Tensor kCache = ops.zeros(Shape.of(batch, capacity, kvHeads, dim), DType.BF16);
+        Tensor vCache = ops.zeros(Shape.of(batch, capacity, kvHeads, dim), DType.BF16);
+        // F32 keys and values written in two chunks, rounded once each
+        ops.writeCache(kCache, ops.narrow(ops.tensor(kValues, rows), 1, 0, 5), 0);
+        ops.writeCache(vCache, ops.narrow(ops.tensor(vValues, rows), 1, 0, 5), 0);
+        ops.writeCache(kCache, ops.narrow(ops.tensor(kValues, rows), 1, 5, 2), 5);
+        ops.writeCache(vCache, ops.narrow(ops.tensor(vValues, rows), 1, 5, 2), 5);
+        float[] stored = ops.narrow(kCache, 1, 0, length).toFloatArray();
+        assertArrayEquals(map(kValues, InferenceOpsTest::roundToBf16), stored);
+
+        // attention over the cache is attention over the rounded keys and values
+        Tensor q = ops.tensor(randoms(batch * seqQ * heads * dim, 18), Shape.of(batch, seqQ, heads, dim));
+        Tensor kRounded = ops.tensor(map(kValues, InferenceOpsTest::roundToBf16), rows);
+        Tensor vRounded = ops.tensor(map(vValues, InferenceOpsTest::roundToBf16), rows);
+        AttentionOptions options = AttentionOptions.causalFrom(length - seqQ);
+        assertClose(ops.attention(q, kRounded, vRounded, null, options).toFloatArray(),
+                ops.cachedAttention(q, kCache, vCache, length, null, options).toFloatArray());
+
+        // a BF16 cache copies into another as it is (a continuous-batching slot moving)
+        Tensor copy = ops.zeros(Shape.of(batch, capacity, kvHeads, dim), DType.BF16);
+        ops.writeCache(copy, ops.narrow(kCache, 1, 0, length), 0);
+        assertArrayEquals(stored, ops.narrow(copy, 1, 0, length).toFloatArray());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.cachedAttention(
+                q, kCache, ops.zeros(Shape.of(batch, capacity, kvHeads, dim), DType.F32), length, null, options));
+        assertTrue(e.getMessage().startsWith("cachedAttention: kCache and vCache must both be F32 or both BF16"),
+                e.getMessage());
+    }
+
     @Test
     void theCacheOpsAreInferenceOnly() {
         TensorOps ops = new TensorEngine().on(new ReferenceDevice());

@@ -24,6 +24,13 @@ final class AttentionChecks {
                 + spec.batch() + ", " + spec.seqK() + ", " + spec.numKvHeads() + ", " + spec.headDim() + "]");
     }
 
+    /** A key-like operand kept in bfloat16. */
+    static void keyLike(AttentionSpec spec, String name, short[] array, int offset) {
+        operand(spec, name, array == null ? -1 : array.length, "bfloat16s", offset, spec.keyElements(),
+                "[batch, seqK, numKvHeads, headDim] = [" + spec.batch() + ", " + spec.seqK() + ", "
+                        + spec.numKvHeads() + ", " + spec.headDim() + "]");
+    }
+
     static void lse(AttentionSpec spec, float[] array, int offset) {
         operand(spec, "lse", array, offset, spec.lseElements(), "[batch, numHeads, seqQ] = ["
                 + spec.batch() + ", " + spec.numHeads() + ", " + spec.seqQ() + "]");
@@ -52,7 +59,13 @@ final class AttentionChecks {
 
     private static void operand(AttentionSpec spec, String name, float[] array, int offset, long elements,
                                 String layout) {
-        if (array == null) {
+        operand(spec, name, array == null ? -1 : array.length, "floats", offset, elements, layout);
+    }
+
+    /** {@code length} -1 for a null array. */
+    private static void operand(AttentionSpec spec, String name, int length, String units, int offset,
+                                long elements, String layout) {
+        if (length < 0) {
             throw new IllegalArgumentException("attention: " + name + " is null; expected " + layout
                     + " (" + spec + ")");
         }
@@ -60,9 +73,9 @@ final class AttentionChecks {
             throw new IllegalArgumentException("attention: " + name + " offset " + offset + " is negative ("
                     + spec + ")");
         }
-        if (offset + elements > array.length) {
+        if (offset + elements > length) {
             throw new IllegalArgumentException("attention: " + name + " " + layout + " needs " + elements
-                    + " floats from offset " + offset + ", but the array has " + array.length + " (" + spec + ")");
+                    + " " + units + " from offset " + offset + ", but the array has " + length + " (" + spec + ")");
         }
     }
 }

@@ -25,6 +25,8 @@ final class AttentionForward {
     // One call's operands, bound for its duration.
     private AttentionSpec spec;
     private float[] q, k, v, mask, out, lse;
+    // Or, for a KV cache kept in bfloat16 (single query rows only), its keys and values.
+    private short[] kBf16, vBf16;
     private int qOffset, kOffset, vOffset, maskOffset, outOffset, lseOffset;
 
     // The current batch entry, and where its mask starts.
@@ -34,6 +36,23 @@ final class AttentionForward {
 
     AttentionForward(AttentionScratch scratch) {
         this.s = scratch;
+    }
+
+    /**
+     * Pairs [from, to) over a KV cache kept in bfloat16, whose rows are widened in registers as
+     * they are read. Only for calls whose queries all run as single rows (fewer than L/2).
+     */
+    void runOverBf16Cache(AttentionSpec spec, float[] q, int qOffset, short[] k, int kOffset, short[] v,
+                          int vOffset, float[] mask, int maskOffset, float[] out, int outOffset, float[] lse,
+                          int lseOffset, int from, int to) {
+        this.kBf16 = k;
+        this.vBf16 = v;
+        try {
+            run(spec, q, qOffset, null, kOffset, null, vOffset, mask, maskOffset, out, outOffset, lse, lseOffset,
+                    from, to);
+        } finally {
+            this.kBf16 = this.vBf16 = null;
+        }
     }
 
     /** Runs pairs [from, to); the arrays are released when it returns. */
@@ -190,7 +209,11 @@ final class AttentionForward {
         int d = spec.headDim();
         int kStride = spec.keyRowStride();
         float[] scores = s.scores;
-        AttentionRows.dotRows(keys, d, s.rows, rowAt, k, kAt + key * kStride, kStride, s.rowPartials, scores);
+        if (kBf16 == null) {
+            AttentionRows.dotRows(keys, d, s.rows, rowAt, k, kAt + key * kStride, kStride, s.rowPartials, scores);
+        } else {
+            AttentionRows.dotRows(keys, d, s.rows, rowAt, kBf16, kAt + key * kStride, kStride, s.rowPartials, scores);
+        }
         if (mask != null) {
             for (int j = 0, from = maskAt + i * spec.seqK() + key; j < keys; j++) {
                 scores[j] += mask[from + j];
@@ -207,7 +230,11 @@ final class AttentionForward {
         AttentionMath.expShifted(scores, 0, padded / L, s.laneBase, s.laneTileSum);
         s.rowSum[h] = s.rowSum[h] * rescale + AttentionMath.sumLanes(s.laneTileSum);
         s.rowMax[h] = newMax;
-        AttentionRows.accumulate(keys, d, scores, v, vAt + key * kStride, kStride, rescale, s.rowAccs, rowAt);
+        if (vBf16 == null) {
+            AttentionRows.accumulate(keys, d, scores, v, vAt + key * kStride, kStride, rescale, s.rowAccs, rowAt);
+        } else {
+            AttentionRows.accumulate(keys, d, scores, vBf16, vAt + key * kStride, kStride, rescale, s.rowAccs, rowAt);
+        }
     }
 
     /** Normalizes row h's output by its sum and writes it, and its LSE. */

@@ -84,6 +84,33 @@ public final class Conversions {
         }
     }
 
+    /**
+     * {@code rows} rows of {@code width} bfloat16s, {@code srcStride} apart from {@code srcOff},
+     * widened into rows {@code dstStride} apart from {@code dstOff}: a block of a KV cache.
+     */
+    public static void bf16RowsToF32(short[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride,
+                                     int rows, int width) {
+        String op = "bf16RowsToF32";
+        ArgChecks.range(op, "row", 0, rows);
+        ArgChecks.range(op, "column", 0, width);
+        if (rows == 0 || width == 0) {
+            return;
+        }
+        ArgChecks.span(op, "src", src, srcOff, (long) (rows - 1) * srcStride + width);
+        ArgChecks.span(op, "dst", dst, dstOff, (long) (rows - 1) * dstStride + width);
+        int vectors = F.loopBound(width);
+        for (int r = 0, from = srcOff, to = dstOff; r < rows; r++, from += srcStride, to += dstStride) {
+            int i = 0;
+            for (; i < vectors; i += L) {
+                IntVector wide = (IntVector) ShortVector.fromArray(S, src, from + i).convertShape(VectorOperators.S2I, I, 0);
+                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, to + i);
+            }
+            for (; i < width; i++) {
+                dst[to + i] = bf16ToFloat(src[from + i]);
+            }
+        }
+    }
+
     // ---- IEEE half ----
 
     public static void f32ToF16(float[] src, int srcOff, short[] dst, int dstOff, int from, int to) {

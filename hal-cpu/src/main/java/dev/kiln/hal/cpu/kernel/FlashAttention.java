@@ -81,6 +81,43 @@ public final class FlashAttention {
                 lse, lseOffset, from, to);
     }
 
+    /**
+     * Whether {@link #forwardOverBf16Cache} takes the spec: fewer queries than half a vector of
+     * lanes (decoding), which run one query row at a time.
+     */
+    public static boolean takesBf16Cache(AttentionSpec spec) {
+        return 2 * spec.seqQ() < AttentionMath.L;
+    }
+
+    /**
+     * {@link #forward} over K and V kept in bfloat16 ({@code [batch, seqK, kvHeads, headDim]}
+     * shorts, each the upper half of a float), widened in registers as they are read: the result
+     * is that of the widened values, bit for bit. For decoding: the spec must have fewer queries
+     * than half a vector of lanes ({@link #takesBf16Cache}).
+     */
+    public static void forwardOverBf16Cache(AttentionSpec spec, float[] q, int qOffset, short[] k, int kOffset,
+                                            short[] v, int vOffset, float[] mask, int maskOffset,
+                                            float[] out, int outOffset, float[] lse, int lseOffset,
+                                            int from, int to, AttentionScratch scratch) {
+        AttentionChecks.spec(spec);
+        if (!takesBf16Cache(spec)) {
+            throw new IllegalArgumentException("attention: a bf16 KV cache is read by decoding calls, fewer than "
+                    + AttentionMath.L / 2 + " queries, not " + spec.seqQ() + " (" + spec + ")");
+        }
+        AttentionChecks.queryLike(spec, "q", q, qOffset);
+        AttentionChecks.keyLike(spec, "k", k, kOffset);
+        AttentionChecks.keyLike(spec, "v", v, vOffset);
+        AttentionChecks.mask(spec, mask, maskOffset);
+        AttentionChecks.queryLike(spec, "out", out, outOffset);
+        if (lse != null) {
+            AttentionChecks.lse(spec, lse, lseOffset);
+        }
+        AttentionChecks.range(spec, "(batch, head)", from, to, forwardWorkItems(spec));
+        AttentionChecks.scratch(scratch);
+        scratch.forward.runOverBf16Cache(spec, q, qOffset, k, kOffset, v, vOffset, mask, maskOffset, out, outOffset,
+                lse, lseOffset, from, to);
+    }
+
     /** The whole backward pass on the calling thread, with a scratch of its own. */
     public static void backward(AttentionSpec spec, float[] q, int qOffset, float[] k, int kOffset,
                                 float[] v, int vOffset, float[] mask, int maskOffset,

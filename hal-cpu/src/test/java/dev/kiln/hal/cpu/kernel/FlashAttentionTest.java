@@ -5,6 +5,7 @@ import static dev.kiln.hal.cpu.kernel.FlashAttentionTest.Operands.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -286,6 +287,56 @@ class FlashAttentionTest {
             assertArrayEquals(freshGrads.k(), reusedGrads.k(), spec.toString());
             assertArrayEquals(freshGrads.v(), reusedGrads.v(), spec.toString());
         }
+    }
+
+    @Test
+    void decodingOverABf16CacheGivesTheBitsOfItsWidenedValues() {
+        for (AttentionSpec spec : new AttentionSpec[] {
+                AttentionSpec.of(2, 1, 150, 8, 2, 33).withCausal(true).withQueryOffset(149),
+                AttentionSpec.of(1, 3, 70, 4, 4, 64).withCausal(true).withQueryOffset(67),
+                AttentionSpec.of(1, 1, 9, 2, 1, 16)}) {
+            Operands x = Operands.random(spec, Mask.RANDOM, 29);
+            short[] k = toBf16(x.k);
+            short[] v = toBf16(x.v);
+            float[] kWide = widen(k);
+            float[] vWide = widen(v);
+            int items = FlashAttention.forwardWorkItems(spec);
+            float[] want = new float[(int) spec.queryElements()];
+            float[] wantLse = new float[(int) spec.lseElements()];
+            FlashAttention.forward(spec, x.q, 0, kWide, 0, vWide, 0, x.mask, 0, want, 0, wantLse, 0,
+                    0, items, new AttentionScratch());
+            float[] got = new float[want.length];
+            float[] gotLse = new float[wantLse.length];
+            AttentionScratch scratch = new AttentionScratch();
+            for (int item = 0; item < items; item++) { // item by item: the split must not matter either
+                FlashAttention.forwardOverBf16Cache(spec, x.q, 0, k, 0, v, 0, x.mask, 0, got, 0, gotLse, 0,
+                        item, item + 1, scratch);
+            }
+            assertArrayEquals(want, got, spec.toString());
+            assertArrayEquals(wantLse, gotLse, spec.toString());
+        }
+        AttentionSpec prompt = AttentionSpec.of(1, AttentionMath.L, AttentionMath.L, 1, 1, 8).withCausal(true);
+        Operands x = Operands.random(prompt, Mask.NONE, 31);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FlashAttention.forwardOverBf16Cache(prompt, x.q, 0, toBf16(x.k), 0, toBf16(x.v), 0, null, 0,
+                        new float[x.q.length], 0, null, 0, 0, 1, new AttentionScratch()));
+        assertTrue(e.getMessage().contains("a bf16 KV cache is read by decoding calls"), e.getMessage());
+    }
+
+    private static short[] toBf16(float[] x) {
+        short[] h = new short[x.length];
+        for (int i = 0; i < x.length; i++) {
+            h[i] = Conversions.floatToBf16(x[i]);
+        }
+        return h;
+    }
+
+    private static float[] widen(short[] h) {
+        float[] x = new float[h.length];
+        for (int i = 0; i < h.length; i++) {
+            x[i] = Conversions.bf16ToFloat(h[i]);
+        }
+        return x;
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.kiln.hal.tck.checks;
 import dev.kiln.api.backend.AttentionShape;
 import dev.kiln.api.backend.Kernels;
 import dev.kiln.api.backend.Slice;
+import dev.kiln.api.tensor.DType;
 import dev.kiln.hal.tck.reference.math.Attention;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.DynamicTest;
  * non-causal cross attention, one-token decode against a KV cache with spare capacity, chunked
  * prefill with a query offset, additive masks with -infinity entries and a fully masked row (out
  * 0, lse -infinity), odd head sizes, long key ranges; the backward against finite differences;
- * determinism. KV cache positions from seqK on hold NaN, which a kernel must not read.
+ * determinism; the forward over a KV cache kept in bfloat16 (where the kit's options include
+ * BF16). KV cache positions from seqK on hold NaN, which a kernel must not read.
  */
 public final class AttentionChecks implements CheckFamily {
 
@@ -36,6 +38,17 @@ public final class AttentionChecks implements CheckFamily {
         tests.add(forward(context, shape(1, 65, 257, 300, 2, 1, 32, 0, true, 192), Mask.NONE, " (long)"));
         tests.add(forward(context, shape(1, 1, 1, 1, 1, 1, 1, 0, true, 0), Mask.NONE, " (smallest)"));
         tests.add(forward(context, shape(1, 3, 5, 5, 2, 2, 130, 0, false, 0), Mask.NONE, ""));
+        if (context.options().floatTypes().contains(DType.BF16)) {
+            // A KV cache kept in bfloat16: decoding, a chunk after a cache, masks, odd sizes.
+            tests.add(forward(context, shape(2, 1, 9, 16, 4, 2, 32, 0, true, 8), Mask.NONE, DType.BF16,
+                    " (decode, bf16 cache)"));
+            tests.add(forward(context, shape(1, 3, 9, 12, 2, 1, 8, 0, true, 6), Mask.NONE, DType.BF16,
+                    " (chunked prefill, bf16 cache)"));
+            tests.add(forward(context, shape(2, 5, 7, 9, 2, 1, 8, 0, false, 0), Mask.RANDOM_WITH_FULLY_MASKED_ROW,
+                    DType.BF16, " (bf16 cache)"));
+            tests.add(forward(context, shape(1, 65, 257, 300, 2, 1, 33, 0, true, 192), Mask.NONE, DType.BF16,
+                    " (long, bf16 cache)"));
+        }
 
         tests.add(backward(context, AttentionShape.causalSelf(1, 7, 2, 2, 16), Mask.NONE, ""));
         tests.add(backward(context, AttentionShape.causalSelf(2, 9, 4, 2, 8), Mask.NONE, " (grouped)"));
@@ -52,8 +65,13 @@ public final class AttentionChecks implements CheckFamily {
     }
 
     private static DynamicTest forward(CheckContext context, AttentionShape s, Mask mask, String note) {
+        return forward(context, s, mask, DType.F32, note);
+    }
+
+    /** The forward with K and V of {@code kvType}: the expected values are those of the stored K and V. */
+    private static DynamicTest forward(CheckContext context, AttentionShape s, Mask mask, DType kvType, String note) {
         return context.test("attention " + describe(s, mask) + note, trial -> {
-            Inputs in = Inputs.create(trial, s, mask);
+            Inputs in = Inputs.create(trial, s, mask, kvType);
             Twin out = trial.output((int) s.queryElements());
             Twin lse = trial.output((int) s.lseElements());
             trial.run((kernels, on) -> kernels.attention(s, on.at(in.q), on.at(in.k), on.at(in.v), in.mask(on),
@@ -114,10 +132,14 @@ public final class AttentionChecks implements CheckFamily {
     private record Inputs(AttentionShape s, Twin q, Twin k, Twin v, Twin maskTwin) {
 
         static Inputs create(Trial trial, AttentionShape s, Mask mask) {
+            return create(trial, s, mask, DType.F32);
+        }
+
+        static Inputs create(Trial trial, AttentionShape s, Mask mask, DType kvType) {
             Random random = trial.random();
             Twin q = trial.input(RandomData.uniform(random, (int) s.queryElements(), -1, 1));
-            Twin k = trial.input(cache(s, RandomData.uniform(random, (int) s.keyElements(), -1, 1)));
-            Twin v = trial.input(cache(s, RandomData.uniform(random, (int) s.keyElements(), -1, 1)));
+            Twin k = trial.input(kvType, cache(s, RandomData.uniform(random, (int) s.keyElements(), -1, 1)));
+            Twin v = trial.input(kvType, cache(s, RandomData.uniform(random, (int) s.keyElements(), -1, 1)));
             Twin m = mask == Mask.NONE ? null : trial.input(randomMask(s, random));
             return new Inputs(s, q, k, v, m);
         }

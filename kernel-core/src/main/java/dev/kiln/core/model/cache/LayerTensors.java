@@ -1,13 +1,12 @@
 package dev.kiln.core.model.cache;
 
-import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
 import dev.kiln.api.tensor.TensorOps;
 
 /**
- * The memory of a cache: per layer one F32 tensor of keys and one of values, {@code [rows,
- * capacity, kvHeads, headDim]}, zeroed. Its tensors belong to it: make it outside any
+ * The memory of a cache: per layer one tensor of keys and one of values, {@code [rows, capacity,
+ * kvHeads, headDim]} of the spec's kvDType, zeroed. Its tensors belong to it: make it outside any
  * TensorScope, or the scope frees them.
  */
 final class LayerTensors implements AutoCloseable {
@@ -22,10 +21,10 @@ final class LayerTensors implements AutoCloseable {
         keys = new Tensor[spec.layers()];
         values = new Tensor[spec.layers()];
         for (int layer = 0; layer < spec.layers(); layer++) {
-            keys[layer] = ops.zeros(shape, DType.F32);
-            values[layer] = ops.zeros(shape, DType.F32);
+            keys[layer] = ops.zeros(shape, spec.kvDType());
+            values[layer] = ops.zeros(shape, spec.kvDType());
         }
-        bytes = 2L * spec.layers() * shape.numel() * Float.BYTES;
+        bytes = 2L * spec.layers() * shape.numel() * spec.kvDType().byteSize();
     }
 
     int layers() {

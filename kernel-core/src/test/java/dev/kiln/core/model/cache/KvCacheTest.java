@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.api.model.KvCache;
 import dev.kiln.api.model.KvCachePool;
 import dev.kiln.api.tensor.AttentionOptions;
+import dev.kiln.api.tensor.DType;
 import dev.kiln.api.tensor.GradMode;
 import dev.kiln.api.tensor.Shape;
 import dev.kiln.api.tensor.Tensor;
@@ -176,6 +177,22 @@ class KvCacheTest {
             assertEquals(5, pool.capacity());
             assertEquals(2, forward(pool.rows(1, 2)).batch());
         }
+    }
+
+    @Test
+    void bf16WeightsGetAHalfSizeBf16CacheAndOtherWeightsAnF32One() {
+        CacheSpec bf16 = spec().forWeights(DType.BF16);
+        assertEquals(DType.BF16, bf16.kvDType());
+        assertEquals(DType.F32, spec().forWeights(DType.F16).kvDType());
+        assertEquals(DType.F32, bf16.forWeights(DType.F32).kvDType());
+        try (KvCachePool pool = new SlotKvCachePool(bf16, ops, 3, 5);
+                UniformKvCache cache = new UniformKvCache(bf16, ops, 2, 4)) {
+            assertEquals(LAYERS * 2L * (3 * 5 * KV_HEADS * HEAD_DIM) * 2, pool.bytes());
+            assertEquals(LAYERS * 2L * (2 * 4 * KV_HEADS * HEAD_DIM) * 2, cache.bytes());
+        }
+        assertMessage(IllegalArgumentException.class,
+                () -> new CacheSpec("fam", model, 2, 1, 8, spec().masks(), DType.I32),
+                "fam: a KV cache stores F32 or BF16, not I32");
     }
 
     @Test

@@ -136,7 +136,7 @@ final class Gpt2Model implements CausalLM {
             throw new IllegalArgumentException("gpt2: a KV cache of " + capacity + " tokens is longer"
                     + " than the " + config.positions() + " positions of wpe (n_positions)");
         }
-        return new UniformKvCache(cacheSpec, ops, batch, capacity);
+        return new UniformKvCache(kvCacheSpec(), ops, batch, capacity);
     }
 
     @Override
@@ -146,7 +146,12 @@ final class Gpt2Model implements CausalLM {
                     + " per slot is longer than the " + config.positions()
                     + " positions of wpe (n_positions)");
         }
-        return new SlotKvCachePool(cacheSpec, ops, slots, capacity);
+        return new SlotKvCachePool(kvCacheSpec(), ops, slots, capacity);
+    }
+
+    /** Keys and values stored as transformers stores them: BF16 when the weights are. */
+    private CacheSpec kvCacheSpec() {
+        return cacheSpec.forWeights(parameters.get("transformer.wte.weight").dtype());
     }
 
     @Override

@@ -170,14 +170,15 @@ final class LlamaModel implements CausalLM {
         gradientCheckpointing = enabled;
     }
 
+    /** Keys and values stored as transformers stores them: BF16 when the weights are. */
     @Override
     public KvCache newCache(int batch, int capacity) {
-        return new UniformKvCache(cacheSpec, ops, batch, capacity);
+        return new UniformKvCache(cacheSpec.forWeights(embedTokens.dtype()), ops, batch, capacity);
     }
 
     @Override
     public KvCachePool newCachePool(int slots, int capacity) {
-        return new SlotKvCachePool(cacheSpec, ops, slots, capacity);
+        return new SlotKvCachePool(cacheSpec.forWeights(embedTokens.dtype()), ops, slots, capacity);
     }
 
     @Override
