@@ -67,9 +67,18 @@ public final class FlashAttention {
                                float[] out, int outOffset, float[] lse, int lseOffset,
                                int from, int to, AttentionScratch scratch) {
         AttentionChecks.spec(spec);
-        AttentionChecks.queryLike(spec, "q", q, qOffset);
         AttentionChecks.keyLike(spec, "k", k, kOffset);
         AttentionChecks.keyLike(spec, "v", v, vOffset);
+        checkForward(spec, q, qOffset, mask, maskOffset, out, outOffset, lse, lseOffset, from, to, scratch);
+        scratch.forward.run(spec, q, qOffset, k, kOffset, v, vOffset, mask, maskOffset, out, outOffset,
+                lse, lseOffset, from, to);
+    }
+
+    /** The checks of the forward's operands but K and V, which come in two element types. */
+    private static void checkForward(AttentionSpec spec, float[] q, int qOffset, float[] mask, int maskOffset,
+                                     float[] out, int outOffset, float[] lse, int lseOffset, int from, int to,
+                                     AttentionScratch scratch) {
+        AttentionChecks.queryLike(spec, "q", q, qOffset);
         AttentionChecks.mask(spec, mask, maskOffset);
         AttentionChecks.queryLike(spec, "out", out, outOffset);
         if (lse != null) {
@@ -77,8 +86,6 @@ public final class FlashAttention {
         }
         AttentionChecks.range(spec, "(batch, head)", from, to, forwardWorkItems(spec));
         AttentionChecks.scratch(scratch);
-        scratch.forward.run(spec, q, qOffset, k, kOffset, v, vOffset, mask, maskOffset, out, outOffset,
-                lse, lseOffset, from, to);
     }
 
     /**
@@ -104,16 +111,9 @@ public final class FlashAttention {
             throw new IllegalArgumentException("attention: a bf16 KV cache is read by decoding calls, fewer than "
                     + AttentionMath.L / 2 + " queries, not " + spec.seqQ() + " (" + spec + ")");
         }
-        AttentionChecks.queryLike(spec, "q", q, qOffset);
         AttentionChecks.keyLike(spec, "k", k, kOffset);
         AttentionChecks.keyLike(spec, "v", v, vOffset);
-        AttentionChecks.mask(spec, mask, maskOffset);
-        AttentionChecks.queryLike(spec, "out", out, outOffset);
-        if (lse != null) {
-            AttentionChecks.lse(spec, lse, lseOffset);
-        }
-        AttentionChecks.range(spec, "(batch, head)", from, to, forwardWorkItems(spec));
-        AttentionChecks.scratch(scratch);
+        checkForward(spec, q, qOffset, mask, maskOffset, out, outOffset, lse, lseOffset, from, to, scratch);
         scratch.forward.runOverBf16Cache(spec, q, qOffset, k, kOffset, v, vOffset, mask, maskOffset, out, outOffset,
                 lse, lseOffset, from, to);
     }
