@@ -39,7 +39,8 @@ final class CpuAttention {
         Operands op = new Operands(device, "attention");
         CpuBuffer kBuffer = op.any("k", k, s.keyElements());
         CpuBuffer vBuffer = op.any("v", v, s.keyElements());
-        if (kBuffer.dtype() != vBuffer.dtype()) {
+        if (kBuffer.dtype() != vBuffer.dtype()
+                || (kBuffer.dtype() != DType.F32 && kBuffer.dtype() != DType.BF16)) {
             throw op.fail("k and v must both be F32 or both BF16, not " + kBuffer.dtype() + " and " + vBuffer.dtype());
         }
         if (kBuffer.dtype() == DType.BF16 && !FlashAttention.takesBf16Cache(new Layout(s).oneEntry())) {

@@ -2,6 +2,7 @@ package dev.kiln.hal.cpu;
 
 import static dev.kiln.hal.cpu.HostData.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kiln.api.backend.AttentionShape;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Against the reference device, the paths the conformance kit does not reach: GEMM inputs Sgemm
  * cannot read directly, batches accumulating into one C, a RoPE table outgrown, the backward of a
- * batched KV cache with spare capacity, and conversions to and from I32.
+ * batched KV cache with spare capacity, KV caches of the wrong dtypes, and conversions to and
+ * from I32.
  */
 class CpuKernelsTest {
 
@@ -141,6 +143,22 @@ class CpuKernelsTest {
         assertClose("dq", dq, 5e-5);
         assertClose("dk (7 where the cache is spare)", dk, 5e-5);
         assertClose("dv (7 where the cache is spare)", dv, 5e-5);
+    }
+
+    @Test
+    void attentionTakesAKvCacheOfF32OrBf16Only() {
+        AttentionShape s = new AttentionShape(1, 1, 4, 4, 2, 1, 8, 0.25f, true, 3);
+        DeviceBuffer q = cpu.allocate(DType.F32, s.queryElements());
+        DeviceBuffer out = cpu.allocate(DType.F32, s.queryElements());
+        DeviceBuffer lse = cpu.allocate(DType.F32, s.lseElements());
+        for (DType[] kv : new DType[][] {{DType.F16, DType.F16}, {DType.BF16, DType.F32}, {DType.I32, DType.I32}}) {
+            DeviceBuffer k = cpu.allocate(kv[0], s.keyElements());
+            DeviceBuffer v = cpu.allocate(kv[1], s.keyElements());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.kernels().attention(
+                    s, Slice.of(q), Slice.of(k), Slice.of(v), null, Slice.of(out), Slice.of(lse)));
+            assertEquals("attention: k and v must both be F32 or both BF16, not " + kv[0] + " and " + kv[1],
+                    e.getMessage());
+        }
     }
 
     @Test
