@@ -43,11 +43,13 @@ final class CpuAttention {
                 || (kBuffer.dtype() != DType.F32 && kBuffer.dtype() != DType.BF16)) {
             throw op.fail("k and v must both be F32 or both BF16, not " + kBuffer.dtype() + " and " + vBuffer.dtype());
         }
-        if (kBuffer.dtype() == DType.BF16 && !FlashAttention.takesBf16Cache(new Layout(s).oneEntry())) {
-            prefillOverBf16Cache(op, s, q, k, kBuffer, v, vBuffer, mask, out, lse);
-            return;
+        Layout entry = new Layout(s);
+        Queries rows = new Queries(op, entry, q, mask, out, lse);
+        if (kBuffer.dtype() == DType.BF16 && !FlashAttention.takesBf16Cache(entry.oneEntry())) {
+            prefillOverBf16Cache(entry, rows, (short[]) kBuffer.array(), at(k), (short[]) vBuffer.array(), at(v));
+        } else {
+            forward(entry, rows, kBuffer.array(), at(k), vBuffer.array(), at(v));
         }
-        forward(op, s, q, kBuffer.array(), at(k), vBuffer.array(), at(v), mask, out, lse);
     }
 
     /**
@@ -58,16 +60,8 @@ final class CpuAttention {
      * rows, which the kernel then reads from L2; its output rows are copied back. The copies cost
      * little next to a prompt's seqQ x seqK products.
      */
-    private void prefillOverBf16Cache(Operands op, AttentionShape s, Slice q, Slice k, CpuBuffer kBuffer, Slice v,
-                                      CpuBuffer vBuffer, Slice mask, Slice out, Slice lse) {
-        Layout entry = new Layout(s);
-        float[] qs = op.f32("q", q, s.queryElements());
-        float[] masks = mask == null ? null : op.f32("mask", mask, entry.maskElements());
-        float[] outs = op.f32("out", out, s.queryElements());
-        float[] lses = op.f32("lse", lse, s.lseElements());
-        short[] ks = (short[]) kBuffer.array();
-        short[] vs = (short[]) vBuffer.array();
-        int qo = at(q), ko = at(k), vo = at(v), mo = mask == null ? 0 : at(mask), oo = at(out), lo = at(lse);
+    private void prefillOverBf16Cache(Layout entry, Queries rows, short[] ks, int ko, short[] vs, int vo) {
+        AttentionShape s = entry.s;
         int d = s.headDim();
         int group = s.heads() / s.kvHeads();
         int chunks = chunks(s.batch(), s.kvHeads());
@@ -87,28 +81,22 @@ final class CpuAttention {
             Conversions.bf16RowsToF32(ks, ko + cacheRows, keyRow, wide.k, 0, width, s.seqK(), width);
             Conversions.bf16RowsToF32(vs, vo + cacheRows, keyRow, wide.v, 0, width, s.seqK(), width);
             int queryRow = s.heads() * d;
-            int queries = qo + b * entry.queries + h0 * d;
+            int queries = rows.qo + b * entry.queries + h0 * d;
             for (int i = 0; i < s.seqQ(); i++) {
-                System.arraycopy(qs, queries + i * queryRow, wide.q, i * heads * d, heads * d);
+                System.arraycopy(rows.q, queries + i * queryRow, wide.q, i * heads * d, heads * d);
             }
-            FlashAttention.forward(part, wide.q, 0, wide.k, 0, wide.v, 0, masks, mo + b * entry.mask,
-                    wide.out, 0, lses, lo + b * entry.lse + h0 * s.seqQ(), 0, heads, scratch.get());
-            int outputs = oo + b * entry.queries + h0 * d;
+            FlashAttention.forward(part, wide.q, 0, wide.k, 0, wide.v, 0, rows.mask, rows.mo + b * entry.mask,
+                    wide.out, 0, rows.lse, rows.lo + b * entry.lse + h0 * s.seqQ(), 0, heads, scratch.get());
+            int outputs = rows.oo + b * entry.queries + h0 * d;
             for (int i = 0; i < s.seqQ(); i++) {
-                System.arraycopy(wide.out, i * heads * d, outs, outputs + i * queryRow, heads * d);
+                System.arraycopy(wide.out, i * heads * d, rows.out, outputs + i * queryRow, heads * d);
             }
         });
     }
 
     /** K and V are float arrays, or short arrays of bfloat16 (then the queries run as single rows). */
-    private void forward(Operands op, AttentionShape s, Slice q, Object ks, int ko, Object vs, int vo, Slice mask,
-                         Slice out, Slice lse) {
-        Layout entry = new Layout(s);
-        float[] qs = op.f32("q", q, s.queryElements());
-        float[] masks = mask == null ? null : op.f32("mask", mask, entry.maskElements());
-        float[] outs = op.f32("out", out, s.queryElements());
-        float[] lses = op.f32("lse", lse, s.lseElements());
-        int qo = at(q), mo = mask == null ? 0 : at(mask), oo = at(out), lo = at(lse);
+    private void forward(Layout entry, Queries rows, Object ks, int ko, Object vs, int vo) {
+        AttentionShape s = entry.s;
         AttentionSpec one = entry.oneEntry();
         int chunks = chunks(s.batch(), s.heads());
         blocks.tasks(s.batch() * chunks, task -> {
@@ -119,12 +107,13 @@ final class CpuAttention {
             int h0 = c * s.heads() / chunks;
             int h1 = (c + 1) * s.heads() / chunks;
             if (ks instanceof float[] kf) {
-                FlashAttention.forward(one, qs, qo + queries, kf, ko + cache, (float[]) vs, vo + cache, masks,
-                        mo + b * entry.mask, outs, oo + queries, lses, lo + b * entry.lse, h0, h1, scratch.get());
+                FlashAttention.forward(one, rows.q, rows.qo + queries, kf, ko + cache, (float[]) vs, vo + cache,
+                        rows.mask, rows.mo + b * entry.mask, rows.out, rows.oo + queries, rows.lse,
+                        rows.lo + b * entry.lse, h0, h1, scratch.get());
             } else {
-                FlashAttention.forwardOverBf16Cache(one, qs, qo + queries, (short[]) ks, ko + cache, (short[]) vs,
-                        vo + cache, masks, mo + b * entry.mask, outs, oo + queries, lses, lo + b * entry.lse, h0, h1,
-                        scratch.get());
+                FlashAttention.forwardOverBf16Cache(one, rows.q, rows.qo + queries, (short[]) ks, ko + cache,
+                        (short[]) vs, vo + cache, rows.mask, rows.mo + b * entry.mask, rows.out, rows.oo + queries,
+                        rows.lse, rows.lo + b * entry.lse, h0, h1, scratch.get());
             }
         });
     }
@@ -183,6 +172,24 @@ final class CpuAttention {
                 v = new float[keyFloats];
             }
             return this;
+        }
+    }
+
+    /** The forward's float operands but K and V, each with the element where it starts. */
+    private static final class Queries {
+        final float[] q, mask, out, lse;
+        final int qo, mo, oo, lo;
+
+        Queries(Operands op, Layout entry, Slice q, Slice mask, Slice out, Slice lse) {
+            AttentionShape s = entry.s;
+            this.q = op.f32("q", q, s.queryElements());
+            this.mask = mask == null ? null : op.f32("mask", mask, entry.maskElements());
+            this.out = op.f32("out", out, s.queryElements());
+            this.lse = op.f32("lse", lse, s.lseElements());
+            this.qo = at(q);
+            this.mo = mask == null ? 0 : at(mask);
+            this.oo = at(out);
+            this.lo = at(lse);
         }
     }
 

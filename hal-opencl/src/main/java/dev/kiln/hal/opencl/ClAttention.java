@@ -21,9 +21,12 @@ final class ClAttention {
     private static final int SMALLEST_HEAD_CAPACITY = 16;
 
     private final OpenClDevice device;
+    /** Widens a bfloat16 KV cache before the kernels read it. */
+    private final ClConvert convert;
 
-    ClAttention(OpenClDevice device) {
+    ClAttention(OpenClDevice device, ClConvert convert) {
         this.device = device;
+        this.convert = convert;
     }
 
     void forward(AttentionShape s, Slice q, Slice k, Slice v, Slice mask, Slice out, Slice lse) {
@@ -65,7 +68,6 @@ final class ClAttention {
         DeviceBuffer vWide = null;
         try {
             vWide = device.allocate(DType.F32, used.keyElements());
-            ClConvert convert = new ClConvert(device);
             long row = (long) s.kvHeads() * s.headDim();
             for (int b = 0; b < s.batch(); b++) {
                 long from = (long) b * s.kvCapacity() * row;

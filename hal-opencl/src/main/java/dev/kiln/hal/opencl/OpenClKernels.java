@@ -27,9 +27,9 @@ final class OpenClKernels implements Kernels {
         this.elementwise = new ClElementwise(device);
         this.rows = new ClRows(device);
         this.rope = new ClRope(device);
-        this.attention = new ClAttention(device);
         this.embedding = new ClEmbedding(device);
         this.convert = new ClConvert(device);
+        this.attention = new ClAttention(device, convert);
     }
 
     @Override

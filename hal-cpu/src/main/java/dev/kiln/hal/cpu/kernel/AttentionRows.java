@@ -5,12 +5,7 @@ import static dev.kiln.hal.cpu.kernel.AttentionMath.SPECIES;
 import static jdk.incubator.vector.VectorOperators.FMA;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The products of a single query row against a tile of keys, vectorized along the head
@@ -121,44 +116,28 @@ final class AttentionRows {
 
     // ---- a KV cache kept in bfloat16: the same sums, each vector of K or V widened as it is loaded ----
 
-    /** As many shorts as a float vector has lanes. */
-    private static final VectorSpecies<Short> SHORTS =
-            VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
-
-    /** L bfloat16s from {@code at} as floats (the tail masked: lanes past it are 0). */
-    private static FloatVector widened(short[] x, int at, VectorMask<Short> in) {
-        return ((IntVector) ShortVector.fromArray(SHORTS, x, at, in).convertShape(VectorOperators.S2I, INTS, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector widened(short[] x, int at) {
-        return ((IntVector) ShortVector.fromArray(SHORTS, x, at).convertShape(VectorOperators.S2I, INTS, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
     /** {@link #dotRows} over rows of bfloat16s: the products of the widened values, summed as there. */
     static void dotRows(int rows, int depth, float[] query, int queryAt, short[] k, int kAt, int kStride,
                         float[] partials, float[] out) {
         int full = SPECIES.loopBound(depth);
-        VectorMask<Short> tail = SHORTS.indexInRange(full, depth);
+        VectorMask<Short> tail = Conversions.SHORTS.indexInRange(full, depth);
         int j = 0;
         for (; j + 4 <= rows; j += 4) {
             int k0 = kAt + j * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
             FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
             for (int p = 0; p < full; p += L) {
                 FloatVector qp = FloatVector.fromArray(SPECIES, query, queryAt + p);
-                c0 = widened(k, k0 + p).fma(qp, c0);
-                c1 = widened(k, k1 + p).fma(qp, c1);
-                c2 = widened(k, k2 + p).fma(qp, c2);
-                c3 = widened(k, k3 + p).fma(qp, c3);
+                c0 = Conversions.bf16Vector(k, k0 + p).fma(qp, c0);
+                c1 = Conversions.bf16Vector(k, k1 + p).fma(qp, c1);
+                c2 = Conversions.bf16Vector(k, k2 + p).fma(qp, c2);
+                c3 = Conversions.bf16Vector(k, k3 + p).fma(qp, c3);
             }
             if (full < depth) {
                 FloatVector qp = FloatVector.fromArray(SPECIES, query, queryAt + full);
-                c0 = widened(k, k0 + full, tail).fma(qp, c0);
-                c1 = widened(k, k1 + full, tail).fma(qp, c1);
-                c2 = widened(k, k2 + full, tail).fma(qp, c2);
-                c3 = widened(k, k3 + full, tail).fma(qp, c3);
+                c0 = Conversions.bf16Vector(k, k0 + full, tail).fma(qp, c0);
+                c1 = Conversions.bf16Vector(k, k1 + full, tail).fma(qp, c1);
+                c2 = Conversions.bf16Vector(k, k2 + full, tail).fma(qp, c2);
+                c3 = Conversions.bf16Vector(k, k3 + full, tail).fma(qp, c3);
             }
             c0.intoArray(partials, j * L);
             c1.intoArray(partials, (j + 1) * L);
@@ -169,10 +148,10 @@ final class AttentionRows {
             int k0 = kAt + j * kStride;
             FloatVector c0 = FloatVector.zero(SPECIES);
             for (int p = 0; p < full; p += L) {
-                c0 = widened(k, k0 + p).fma(FloatVector.fromArray(SPECIES, query, queryAt + p), c0);
+                c0 = Conversions.bf16Vector(k, k0 + p).fma(FloatVector.fromArray(SPECIES, query, queryAt + p), c0);
             }
             if (full < depth) {
-                c0 = widened(k, k0 + full, tail).fma(FloatVector.fromArray(SPECIES, query, queryAt + full), c0);
+                c0 = Conversions.bf16Vector(k, k0 + full, tail).fma(FloatVector.fromArray(SPECIES, query, queryAt + full), c0);
             }
             c0.intoArray(partials, j * L);
         }
@@ -183,7 +162,7 @@ final class AttentionRows {
     static void accumulate(int rows, int depth, float[] w, short[] v, int vAt, int vStride, float rescale,
                            float[] acc, int accAt) {
         int full = SPECIES.loopBound(depth);
-        VectorMask<Short> tail = SHORTS.indexInRange(full, depth);
+        VectorMask<Short> tail = Conversions.SHORTS.indexInRange(full, depth);
         for (int p = 0; p < depth; p += L) {
             FloatVector.fromArray(SPECIES, acc, accAt + p).mul(rescale).intoArray(acc, accAt + p);
         }
@@ -193,26 +172,26 @@ final class AttentionRows {
             float w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
             for (int p = 0; p < full; p += L) {
                 FloatVector c = FloatVector.fromArray(SPECIES, acc, accAt + p);
-                c = widened(v, v0 + p).lanewise(FMA, w0, c);
-                c = widened(v, v1 + p).lanewise(FMA, w1, c);
-                c = widened(v, v2 + p).lanewise(FMA, w2, c);
-                c = widened(v, v3 + p).lanewise(FMA, w3, c);
+                c = Conversions.bf16Vector(v, v0 + p).lanewise(FMA, w0, c);
+                c = Conversions.bf16Vector(v, v1 + p).lanewise(FMA, w1, c);
+                c = Conversions.bf16Vector(v, v2 + p).lanewise(FMA, w2, c);
+                c = Conversions.bf16Vector(v, v3 + p).lanewise(FMA, w3, c);
                 c.intoArray(acc, accAt + p);
             }
             if (full < depth) {
                 FloatVector c = FloatVector.fromArray(SPECIES, acc, accAt + full);
-                c = widened(v, v0 + full, tail).lanewise(FMA, w0, c);
-                c = widened(v, v1 + full, tail).lanewise(FMA, w1, c);
-                c = widened(v, v2 + full, tail).lanewise(FMA, w2, c);
-                c = widened(v, v3 + full, tail).lanewise(FMA, w3, c);
+                c = Conversions.bf16Vector(v, v0 + full, tail).lanewise(FMA, w0, c);
+                c = Conversions.bf16Vector(v, v1 + full, tail).lanewise(FMA, w1, c);
+                c = Conversions.bf16Vector(v, v2 + full, tail).lanewise(FMA, w2, c);
+                c = Conversions.bf16Vector(v, v3 + full, tail).lanewise(FMA, w3, c);
                 c.intoArray(acc, accAt + full);
             }
         }
         for (; j < rows; j++) {
             int v0 = vAt + j * vStride;
             for (int p = 0; p < depth; p += L) {
-                VectorMask<Short> inRow = SHORTS.indexInRange(p, depth);
-                widened(v, v0 + p, inRow)
+                VectorMask<Short> inRow = Conversions.SHORTS.indexInRange(p, depth);
+                Conversions.bf16Vector(v, v0 + p, inRow)
                         .lanewise(FMA, w[j], FloatVector.fromArray(SPECIES, acc, accAt + p))
                         .intoArray(acc, accAt + p);
             }

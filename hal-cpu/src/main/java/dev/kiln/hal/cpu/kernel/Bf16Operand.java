@@ -6,11 +6,6 @@ import static dev.kiln.hal.cpu.kernel.MicroKernel.SPECIES;
 import java.util.Arrays;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A GEMM input stored as bfloat16: each short holds the upper 16 bits of a float32. Packing
@@ -19,10 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class Bf16Operand extends GemmOperand {
 
     private static final int L = SPECIES.length();
-    /** As many shorts as the float species has lanes, and the ints they widen to. */
-    private static final VectorSpecies<Short> SHORTS =
-            VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
 
     private final short[] data;
 
@@ -116,10 +107,8 @@ final class Bf16Operand extends GemmOperand {
         return widened(at);
     }
 
-    /** L stored values from {@code at} as floats: shorts to ints (the sign extension is shifted out), then << 16. */
+    /** L stored values from {@code at} as floats. */
     private FloatVector widened(int at) {
-        return ((IntVector) ShortVector.fromArray(SHORTS, data, at).convertShape(VectorOperators.S2I, INTS, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
+        return Conversions.bf16Vector(data, at);
     }
 }

@@ -26,7 +26,7 @@ public final class Conversions {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** As many shorts as F has floats, in half the bits. */
-    private static final VectorSpecies<Short> S =
+    static final VectorSpecies<Short> SHORTS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int L = F.length();
 
@@ -62,7 +62,7 @@ public final class Conversions {
             IntVector rounded = bits.add(high.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
             VectorMask<Integer> nan = f.test(VectorOperators.IS_NAN).cast(I);
             IntVector result = rounded.blend(high.or(0x0040), nan);
-            ((ShortVector) result.convertShape(VectorOperators.I2S, S, 0)).intoArray(dst, dstOff + i);
+            ((ShortVector) result.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(dst, dstOff + i);
         }
         for (; i < to; i++) {
             dst[dstOff + i] = floatToBf16(src[srcOff + i]);
@@ -74,14 +74,7 @@ public final class Conversions {
         ArgChecks.range(op, "element", from, to);
         ArgChecks.span(op, "src", src, srcOff, to);
         ArgChecks.span(op, "dst", dst, dstOff, to);
-        int i = from;
-        for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            IntVector wide = (IntVector) ShortVector.fromArray(S, src, srcOff + i).convertShape(VectorOperators.S2I, I, 0);
-            wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
-        }
-        for (; i < to; i++) {
-            dst[dstOff + i] = bf16ToFloat(src[srcOff + i]);
-        }
+        widenBf16(src, srcOff + from, dst, dstOff + from, to - from);
     }
 
     /**
@@ -98,16 +91,34 @@ public final class Conversions {
         }
         ArgChecks.span(op, "src", src, srcOff, (long) (rows - 1) * srcStride + width);
         ArgChecks.span(op, "dst", dst, dstOff, (long) (rows - 1) * dstStride + width);
-        int vectors = F.loopBound(width);
         for (int r = 0, from = srcOff, to = dstOff; r < rows; r++, from += srcStride, to += dstStride) {
-            int i = 0;
-            for (; i < vectors; i += L) {
-                IntVector wide = (IntVector) ShortVector.fromArray(S, src, from + i).convertShape(VectorOperators.S2I, I, 0);
-                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, to + i);
-            }
-            for (; i < width; i++) {
-                dst[to + i] = bf16ToFloat(src[from + i]);
-            }
+            widenBf16(src, from, dst, to, width);
+        }
+    }
+
+    /**
+     * L bfloat16s from {@code at} widened to floats in registers: shorts to ints (the sign
+     * extension is shifted out), then {@code << 16}.
+     */
+    static FloatVector bf16Vector(short[] x, int at) {
+        return ((IntVector) ShortVector.fromArray(SHORTS, x, at).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** As {@link #bf16Vector}, reading only the lanes of {@code in} (the others are 0). */
+    static FloatVector bf16Vector(short[] x, int at, VectorMask<Short> in) {
+        return ((IntVector) ShortVector.fromArray(SHORTS, x, at, in).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** n bfloat16s from {@code src[from]} into floats from {@code dst[to]}, unchecked. */
+    private static void widenBf16(short[] src, int from, float[] dst, int to, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            bf16Vector(src, from + i).intoArray(dst, to + i);
+        }
+        for (; i < n; i++) {
+            dst[to + i] = bf16ToFloat(src[from + i]);
         }
     }
 
